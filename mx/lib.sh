@@ -32,7 +32,7 @@ MX_DEB_DEPS="build-essential pkg-config git xz-utils ca-certificates ninja-build
     libglib2.0-dev libpixman-1-dev zlib1g-dev libzstd-dev liblz4-dev libaio-dev
     liburing-dev libslirp-dev libfdt-dev libcap-ng-dev libattr1-dev
     seabios ipxe-qemu qemu-system-data
-    iproute2 cpio libc6-dev python3-matplotlib qemu-system-x86 qemu-utils"
+    iproute2 cpio libc6-dev python3-matplotlib python3-libnbd qemu-system-x86 qemu-utils"
 
 mx_missing_debs() {
     local p missing=""
@@ -262,6 +262,18 @@ mx_assemble() { # srcdir baseline force
 # --------------------------------------------------------------------------------------
 # Configuring QEMU
 
+# A binary run from the build directory finds its data through build/qemu/qemu-bundle,
+# which mirrors the install prefix: the firmware path's directories are looked up there
+# too.  Point them at Debian's seabios, ipxe-qemu and qemu-system-data files.
+mx_link_firmware() { # builddir
+    local d
+    for d in ${MX_FIRMWAREPATH//:/ }; do
+        [ -d "$d" ] || die "firmware directory $d is missing (packages seabios ipxe-qemu qemu-system-data)"
+        mkdir -p "$1/qemu-bundle$(dirname "$d")"
+        ln -sfn "$d" "$1/qemu-bundle$d"
+    done
+}
+
 mx_configure_qemu() { # srcdir builddir
     local src=$1 bld=$2 args stamp
     args=(--target-list=x86_64-softmmu --enable-tools
@@ -271,6 +283,7 @@ mx_configure_qemu() { # srcdir builddir
           --with-pkgversion="$MX_PKGVERSION")
     stamp=$(printf '%s\n' "${args[@]}" | sha256sum | cut -d' ' -f1)
     if [ -f "$bld/build.ninja" ] && [ "$(cat "$bld/.mx-config-stamp" 2>/dev/null)" = "$stamp" ]; then
+        mx_link_firmware "$bld"
         return 0
     fi
     command -v ccache >/dev/null && msg "ccache found: meson uses it"
@@ -279,5 +292,6 @@ mx_configure_qemu() { # srcdir builddir
     mkdir -p "$bld"
     (cd "$bld" && "$src/configure" "${args[@]}") >"$bld.configure.log" 2>&1 ||
         { tail -30 "$bld.configure.log" >&2; die "QEMU configure failed (see $bld.configure.log)"; }
+    mx_link_firmware "$bld"
     echo "$stamp" > "$bld/.mx-config-stamp"
 }

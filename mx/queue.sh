@@ -33,7 +33,6 @@ do_export() {
     local src=$1 out=$2 tmp i=0 f subj path topic prev_topic="" n
     git -C "$src" rev-parse -q --verify mx-base >/dev/null || die "$src is not an assembled tree"
     tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' RETURN
     git -C "$src" format-patch -q --zero-commit --no-signature --no-numbered --full-index \
         --no-renames -o "$tmp/fp" mx-base..HEAD
     declare -A by_subject=()
@@ -68,6 +67,7 @@ do_export() {
       echo "# Written by 'make export'; see README.md (Hacking)."
       cat "$tmp/series"; } > "$out/patches/series"
     cp -r "$tmp/out/." "$out/patches/"
+    rm -rf "$tmp"
     echo "$i"
 }
 
@@ -84,9 +84,9 @@ cmd_export() {
 }
 
 cmd_check() {
-    local work fail=0 p out
+    local fail=0 p out
     mx_fetch_base
-    work=$(mktemp -d "$top/build/queue-check.XXXXXX")
+    work=$(mktemp -d "$top/build/queue-check.XXXXXX")  # global: the EXIT trap needs it
     trap 'rm -rf "$work"' EXIT
 
     msg "queue-check 1/4: patch --fuzz=0 on a pristine base"
