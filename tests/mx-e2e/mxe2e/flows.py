@@ -1,0 +1,758 @@
+"""The end-to-end flows: ram, storage, blk, savevm, snapshot (+ negative control).
+
+Every flow:
+  boots the guest agent, lets it work, runs the operation while sampling,
+  checks the RAM oracle (dumps of the two memories, page by page) where it
+  applies, resumes the guest where it will run on, asks the agent for a full
+  VERIFY, and writes <rundir>/run.json per PROTOCOL.md.
+"""
+
+import json
+import os
+import shutil
+import time
+import traceback
+
+from . import measure
+from .netns import LinkPair
+from .util import (HarnessError, Timeout, Log, GUEST_DIR, E2E_DIR, RUNS_DIR, now_iso,
+                   timestamp, run, install_signal_handlers)
+from .vm import VM, qemu_version, qemu_kind
+
+MIG_PORT = 4444
+NBD_PORT = 10809
+FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot")
+
+DEFAULTS = {
+    "name": None,
+    "mem_mb": None,          # guest RAM; default max(256, ram_mb + 192)
+    "ram_mb": 64,            # agent working set
+    "ram_rate": 16,
+    "hot_frac": 0.1,
+    "hot_share": 0.9,
+    "disk_mb": 64,           # disk image size = region the agent uses; 0 = no disk
+    "bs": 4096,
+    "disk_rate": 2,
+    "pattern": "random",
+    "verify_rate": 2000,
+    "seed": 1,
+    "link_rate_mbit": 1000,  # 0 = unshaped
+    "link_delay_ms": 0,
+    "accel": "tcg",
+    "smp": 1,
+    "disk_format": "qcow2",
+    "cache": "none",
+    "max_bandwidth": "link",  # "link" | "unlimited" | MB/s (number)
+    "downtime_limit_ms": 300,
+    "capabilities": {},       # extra migration capabilities {name: bool}
+    "parameters": {},         # extra migrate-set-parameters {name: value}
+    "warmup_s": 3.0,          # guest works this long after READY before the flow starts
+    "run_between_s": 3.0,     # savevm/snapshot: guest runs between save and load
+    "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
+                              # (libvirt: pause-before-switchover, cancel, migrate-continue) or
+                              # "after-completion" (cancel once the source is in postmigrate)
+    "corrupt": False,         # negative control
+    "oracle": True,
+    "boot_timeout_s": 240,
+    "flow_timeout_s": 900,    # migration / mirror / savevm each
+    "keep_dumps": False,
+    "keep_disks": False,      # disk images are removed after a passing run unless set
+}
+
+
+def make_scenario(**kw):
+    sc = dict(DEFAULTS)
+    for k, v in kw.items():
+        if k not in DEFAULTS:
+            raise HarnessError("unknown scenario parameter %r" % k)
+        if v is not None:
+            sc[k] = v
+    if not sc["mem_mb"]:
+        sc["mem_mb"] = max(256, int(sc["ram_mb"]) + 192)
+    sc["capabilities"] = dict(sc["capabilities"] or {})
+    sc["parameters"] = dict(sc["parameters"] or {})
+    return sc
+
+
+def guest_files(build=True, log=None):
+    k = os.path.join(GUEST_DIR, "vmlinuz")
+    i = os.path.join(GUEST_DIR, "initramfs.cpio.gz")
+    if os.path.exists(k) and os.path.exists(i):
+        return k, i
+    script = os.path.join(E2E_DIR, "guest", "build-guest.sh")
+    if not build or not os.path.exists(script):
+        raise HarnessError("guest not built: %s and %s missing (run %s %s)" % (k, i, script, GUEST_DIR))
+    if log:
+        log("building guest: %s %s", script, GUEST_DIR)
+    p = run(["bash", script, GUEST_DIR], check=False, timeout=1800)
+    if p.returncode != 0 or not (os.path.exists(k) and os.path.exists(i)):
+        raise HarnessError("build-guest.sh failed (rc=%d):\n%s" % (p.returncode, (p.stderr or p.stdout)[-3000:]))
+    return k, i
+
+
+_kvm_probe = {}
+
+
+def probe_kvm(qemu, log=None):
+    """True when a KVM guest boots the agent to READY here (cached per binary)."""
+    if qemu in _kvm_probe:
+        return _kvm_probe[qemu]
+    ok = False
+    if os.path.exists("/dev/kvm"):
+        import tempfile
+        d = tempfile.mkdtemp(prefix="mx-kvm-probe-")
+        try:
+            k, i = guest_files()
+            vm = VM("probe", qemu, d, accel="kvm", kernel=k, initrd=i, mem_mb=256,
+                    append_params={"ram_mb": 8, "disk": "none"}, log=log)
+            try:
+                vm.start()
+                vm.wait_ready(timeout=40)
+                ok = True
+            except HarnessError:
+                ok = False
+            finally:
+                vm.stop()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    _kvm_probe[qemu] = ok
+    return ok
+
+
+def resolve_accel(accel, qemu, log=None):
+    if accel == "tcg":
+        return "tcg"
+    ok = probe_kvm(qemu, log)
+    if accel == "kvm":
+        if not ok:
+            raise HarnessError("--accel kvm: the KVM probe failed (KVM here cannot boot the guest); use tcg")
+        return "kvm"
+    return "kvm" if ok else "tcg"
+
+
+# --------------------------------------------------------------------------
+
+class FlowRun:
+    """State of one flow run: rundir, log, clock, record, VMs, link, sampler."""
+
+    def __init__(self, flow, scenario, qemu, dst_qemu=None, rundir=None, repeat=0,
+                 progress=None, verbose=False, qemu_label=None):
+        self.flow = flow
+        self.sc = scenario
+        self.qemu = qemu
+        self.dst_qemu = dst_qemu or qemu
+        if rundir is None:
+            base = "%s-%s" % (timestamp(), flow)
+            rundir = os.path.join(RUNS_DIR, base)
+            k = 1
+            while os.path.exists(rundir):
+                k += 1
+                rundir = os.path.join(RUNS_DIR, "%s-%d" % (base, k))
+        os.makedirs(rundir, exist_ok=True)
+        self.rundir = rundir
+        self.log = Log(os.path.join(rundir, "harness.log"), verbose=verbose)
+        self.progress_cb = progress
+        self.phase = "init"
+        self.t0 = time.monotonic()
+        self.flow_started = False
+        self.vms = {}
+        self.link = None
+        self.sampler = None
+        self.guest_mibps = (0.0, 0.0)
+        self.record = {
+            "flow": flow,
+            "qemu": qemu_label or qemu_kind(qemu),
+            "qemu_binary": qemu,
+            "qemu_version": qemu_version(qemu),
+            "scenario": dict(scenario),
+            "repeat": repeat,
+            "started": now_iso(),
+            "result": "failed",
+            "error": None,
+            "verdict": {"verifier": None, "oracle": None},
+            "metrics": {
+                "total_time_s": None, "downtime_ms": None, "setup_time_ms": None, "iterations": None,
+                "ram_transferred_bytes": None, "disk_transferred_bytes": None, "wire_bytes": 0,
+                "savevm_s": None, "loadvm_s": None, "state_bytes": None,
+                "cpu_s": {"src": None, "dst": None},
+            },
+            "timeline": [],
+            "guest": [],
+            "rundir": rundir,
+        }
+        if self.dst_qemu != qemu:
+            self.record["dst_qemu"] = qemu_kind(self.dst_qemu)
+            self.record["dst_qemu_binary"] = self.dst_qemu
+            self.record["dst_qemu_version"] = qemu_version(self.dst_qemu)
+        self.record["scenario"].setdefault("name", None)
+        if not self.record["scenario"]["name"]:
+            self.record["scenario"]["name"] = flow
+
+    # -- clock / progress -------------------------------------------------
+    def clock(self):
+        return time.monotonic() - self.t0
+
+    def start_clock(self):
+        """t = 0: the flow's first migrate / mirror / savevm command."""
+        self.t0 = time.monotonic()
+        self.flow_started = True
+
+    def set_phase(self, phase):
+        self.phase = phase
+        self.log("phase: %s", phase)
+        self._progress({})
+
+    def _on_sample(self, ent):
+        self._progress(ent)
+
+    def _progress(self, ent):
+        if not self.progress_cb:
+            return
+        st = None
+        for vm in self.vms.values():
+            if vm.serial and vm.serial.stats:
+                s = vm.serial.stats[-1]
+                if st is None or s["_mono"] > st["_mono"]:
+                    st = s
+        info = {"flow": self.flow, "phase": self.phase, "t": self.clock() if self.flow_started else None,
+                "status": ent.get("status"), "ram_remaining": ent.get("ram_remaining"),
+                "disk_remaining": (ent.get("disk_len", 0) - ent.get("disk_offset", 0)) if ent.get("disk_len") else None,
+                "mbps": ent.get("mbps"), "wire_bytes": ent.get("wire_bytes"),
+                "guest_ram_mibps": st.get("ram_mibps") if st else None,
+                "guest_disk_mibps": st.get("disk_mibps") if st else None}
+        try:
+            self.progress_cb(info)
+        except Exception:
+            pass
+
+    # -- building blocks ---------------------------------------------------
+    def guest_params(self):
+        sc = self.sc
+        p = {"ram_mb": sc["ram_mb"], "ram_rate": sc["ram_rate"], "hot_frac": sc["hot_frac"],
+             "hot_share": sc["hot_share"], "bs": sc["bs"], "pattern": sc["pattern"],
+             "verify_rate": sc["verify_rate"], "seed": sc["seed"]}
+        if sc["disk_mb"]:
+            p.update({"disk": "/dev/vda", "disk_mb": sc["disk_mb"], "disk_rate": sc["disk_rate"]})
+        else:
+            p.update({"disk": "none", "disk_rate": 0})
+        return p
+
+    def create_disk(self, name):
+        if not self.sc["disk_mb"]:
+            return None
+        path = os.path.join(self.rundir, "%s.%s" % (name, self.sc["disk_format"]))
+        args = ["qemu-img", "create", "-q", "-f", self.sc["disk_format"]]
+        if self.sc["disk_format"] == "qcow2":
+            args += ["-o", "cluster_size=65536"]
+        run(args + [path, "%dM" % self.sc["disk_mb"]])
+        return path
+
+    def new_vm(self, name, qemu, side, disk, incoming=False, paused=False, shm=False, link=True):
+        k, i = self.guest
+        vm = VM(name, qemu, self.rundir, link=self.link if link else None, side=side,
+                mem_mb=self.sc["mem_mb"], accel=self.accel, smp=self.sc["smp"], kernel=k, initrd=i,
+                append_params=self.guest_params(), disk=disk, disk_format=self.sc["disk_format"],
+                cache=self.sc["cache"], incoming=incoming, paused=paused, shm_backend=shm,
+                clock=self.clock, log=self.log)
+        self.vms[name] = vm
+        vm.start()
+        return vm
+
+    def boot_source(self, disk, link=True):
+        self.set_phase("boot")
+        src = self.new_vm("src", self.qemu, "src", disk, link=link)
+        line = src.wait_ready(self.sc["boot_timeout_s"])
+        self.log("src: %s", line)
+        self.record["guest_ready"] = src.serial.ready
+        if self.sc["warmup_s"]:
+            self.set_phase("warmup")
+            time.sleep(self.sc["warmup_s"])
+        return src
+
+    def start_sampler(self, src, dst=None, migrate=True, jobs=True):
+        self.sampler = measure.Sampler(self.clock, src, dst, self.link, on_sample=self._on_sample, log=self.log)
+        self.sampler.query_migrate = migrate
+        self.sampler.query_jobs = jobs
+        self.sampler.start()
+
+    def migration_caps(self, vm, extra=None):
+        caps = {"events": True}
+        caps.update(self.sc["capabilities"])
+        caps.update(extra or {})
+        vm.qmp.cmd("migrate-set-capabilities",
+                   capabilities=[{"capability": k, "state": bool(v)} for k, v in caps.items()])
+
+    def migration_params(self, vm, source=True):
+        p = {}
+        if source:
+            mb = self.sc["max_bandwidth"]
+            if mb == "link":
+                rate = self.sc["link_rate_mbit"]
+                p["max-bandwidth"] = int(rate * 1e6 / 8) if rate else int(1e12)
+            elif mb == "unlimited":
+                p["max-bandwidth"] = int(1e12)
+            else:
+                p["max-bandwidth"] = int(float(mb) * 1e6)
+            p["downtime-limit"] = int(self.sc["downtime_limit_ms"])
+        p.update(self.sc["parameters"])
+        if p:
+            vm.qmp.cmd("migrate-set-parameters", p)
+
+    def wait_migration(self, vm, timeout, until=()):
+        """Wait until vm's migration reaches completed/failed/cancelled (or a
+        status in `until`); return query-migrate."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout("%s: migration did not finish within %ds (status %s)" % (
+                    vm.name, timeout, vm.qmp.cmd("query-migrate").get("status")))
+            try:
+                vm.qmp.wait_event("MIGRATION", min(left, 1.0), alive=vm.alive,
+                                  match=lambda e: e["data"]["status"] in ("completed", "failed", "cancelled") + tuple(until))
+            except Timeout:
+                pass
+            m = vm.qmp.cmd("query-migrate", timeout=10)
+            st = m.get("status")
+            if st in until:
+                return m
+            if st in ("completed", "failed", "cancelled"):
+                if st != "completed":
+                    raise HarnessError("%s: migration %s: %s" % (vm.name, st, m.get("error-desc", "")))
+                # QEMU 7.2 sets "completed" before it computes total-time and
+                # downtime (migration_calculate_complete runs a bit later in the
+                # migration thread): re-read until they are filled in.
+                if "total-time" in m:
+                    t_end = time.monotonic() + 3
+                    while not m.get("total-time") and time.monotonic() < t_end:
+                        time.sleep(0.02)
+                        m = vm.qmp.cmd("query-migrate", timeout=10)
+                return m
+            if not vm.alive():
+                raise HarnessError("%s: QEMU exited during migration\n%s" % (vm.name, vm.log_tail()))
+
+    def migration_metrics(self, m):
+        met = self.record["metrics"]
+        ram = m.get("ram") or {}
+        met["downtime_ms"] = m.get("downtime")
+        met["setup_time_ms"] = m.get("setup-time")
+        met["iterations"] = ram.get("dirty-sync-count")
+        met["ram_transferred_bytes"] = ram.get("transferred")
+        met["qemu_total_time_ms"] = m.get("total-time")
+        if m.get("disk"):
+            met["disk_transferred_bytes"] = m["disk"].get("transferred")
+        self.record["query_migrate_final"] = m
+
+    def oracle(self, a, b, what=("src", "dst")):
+        """Dump the RAM of VMs a and b (both must be stopped) and compare."""
+        if not self.sc["oracle"]:
+            return None
+        self.set_phase("oracle")
+        for vm in (a, b):
+            st = vm.status()
+            if st == "running":
+                raise HarnessError("oracle: %s is running (must be stopped)" % vm.name)
+        pa = a.pmemsave(os.path.join(self.rundir, "ram-%s.bin" % what[0]))
+        pb = b.pmemsave(os.path.join(self.rundir, "ram-%s.bin" % what[1]))
+        res = measure.compare_dumps(pa, pb)
+        if not self.sc["keep_dumps"]:
+            measure.remove_dumps(pa, pb)
+        self.record["verdict"]["oracle"] = res
+        self.log("oracle: %s", res)
+        return res
+
+    def verify(self, vm):
+        self.set_phase("verify")
+        sc = self.sc
+        timeout = 120 + 2 * (sc["disk_mb"] or 0) * (4096.0 / max(sc["bs"], 4096)) + sc["ram_mb"] / 2.0
+        done = vm.verify(timeout)
+        mism = []
+        for v in self.vms.values():
+            if v.serial:
+                mism += v.serial.mismatches
+        self.record["verdict"]["verifier"] = {
+            "ram_bad": done.get("ram_bad", 0), "disk_bad": done.get("disk_bad", 0),
+            "ram_ok": done.get("ram_ok", 0), "disk_ok": done.get("disk_ok", 0),
+            "mismatches": mism[:200], "mismatch_count": len(mism), "verified_on": vm.name}
+        self.log("verifier: %s", self.record["verdict"]["verifier"])
+        return done
+
+    # -- negative control --------------------------------------------------
+    def pick_corruption(self, src):
+        """Before migration: ask the guest for PFNs of working-set pages."""
+        n = 8
+        src.serial.pfns = []
+        line = src.guest_cmd("PFN %d" % n, ("MX OK PFN", "MX ERR PFN"), timeout=30)
+        if line.startswith("MX ERR") or not src.serial.pfns:
+            raise HarnessError("guest PFN command failed: %s" % line)
+        idx, pfn = max(src.serial.pfns)       # far end of the working set (cold part)
+        bs = self.sc["bs"]
+        blocks = (self.sc["disk_mb"] << 20) // bs
+        lba = (blocks * 3) // 4 + 1 if blocks else None
+        self.corruption = {"ram_page": idx, "ram_pfn": pfn, "ram_gpa": pfn * 4096,
+                           "disk_lba": lba, "disk_offset": lba * bs if lba is not None else None}
+        self.log("negative control: will corrupt %s", self.corruption)
+
+    def corrupt_destination(self, dst):
+        c = self.corruption
+        if c["disk_lba"] is not None:
+            dst.qmp.hmp('qemu-io drive0 "write -P 0x5a %d %d"' % (c["disk_offset"], self.sc["bs"]))
+        if dst.shm_path is None:
+            raise HarnessError("negative control needs the destination's memory-backend-file")
+        with open(dst.shm_path, "r+b") as f:
+            f.seek(c["ram_gpa"])
+            f.write(b"\x5a" * 4096)
+            f.flush()
+        self.log("corrupted destination: %s", c)
+
+    def judge_corruption(self):
+        c = self.corruption
+        mism = self.record["verdict"]["verifier"]["mismatches"] if self.record["verdict"]["verifier"] else []
+        ram_caught = any(l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+                         l == "MX MISMATCH ram page=%d" % c["ram_page"] for l in mism)
+        disk_caught = c["disk_lba"] is None or any(
+            l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"]) for l in mism)
+        others = [l for l in mism if not (l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+                                          (c["disk_lba"] is not None and
+                                           l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"])))]
+        self.record["verdict"]["negative"] = dict(c, ram_caught=ram_caught, disk_caught=disk_caught,
+                                                  other_mismatches=others[:50])
+        return ram_caught, disk_caught
+
+    # -- finish ------------------------------------------------------------
+    def finish(self):
+        if self.sampler:
+            try:
+                self.sampler.stop()
+            except Exception as e:
+                self.log("sampler stop: %s", e)
+            self.record["timeline"] = self.sampler.timeline
+            self.record["metrics"]["wire_bytes"] = self.sampler.final_wire
+        for vm in list(self.vms.values()):
+            try:
+                vm.stop()
+            except Exception as e:
+                self.log("stop %s: %s", vm.name, e)
+        for name, vm in self.vms.items():
+            key = name if name in ("src", "dst") else "src"
+            self.record["metrics"]["cpu_s"][key] = vm.cpu_summary()
+        g = []
+        for vm in self.vms.values():
+            if vm.serial:
+                for s in vm.serial.stats:
+                    g.append({"t": round(s["_mono"] - self.t0, 3), "ram_mibps": s.get("ram_mibps", 0.0),
+                              "disk_mibps": s.get("disk_mibps", 0.0), "disk_iops": s.get("disk_iops", 0.0),
+                              "side": s["_side"], "guest_t": s.get("t")})
+        g.sort(key=lambda x: x["t"])
+        self.record["guest"] = g
+        if self.link:
+            self.link.down()
+        if self.record["result"] == "ok" and not self.sc["keep_disks"]:
+            for fn in os.listdir(self.rundir):
+                if fn.endswith((".qcow2", ".raw")):
+                    try:
+                        os.unlink(os.path.join(self.rundir, fn))
+                    except OSError:
+                        pass
+        self.record["finished"] = now_iso()
+        path = os.path.join(self.rundir, "run.json")
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.record, f, indent=1, default=str)
+        os.replace(tmp, path)
+        self.log("wrote %s: result=%s error=%s", path, self.record["result"], self.record["error"])
+        self.log.close()
+
+    def judge(self):
+        """Set result/error from the verdicts."""
+        v = self.record["verdict"]
+        problems = []
+        if self.sc["corrupt"]:
+            ram_caught, disk_caught = self.judge_corruption()
+            if not ram_caught:
+                problems.append("negative control: corrupted RAM page %d NOT reported by the verifier"
+                                % self.corruption["ram_page"])
+            if not disk_caught:
+                problems.append("negative control: corrupted disk block lba=%s NOT reported by the verifier"
+                                % self.corruption["disk_lba"])
+            o = v.get("oracle")
+            if o is not None and o["pages_differing"]:
+                # the oracle ran before the corruption: a difference there is a real bug
+                problems.append("oracle: %d of %d pages differ" % (o["pages_differing"], o["pages_compared"]))
+        else:
+            ver = v.get("verifier")
+            if ver is None:
+                problems.append("no verifier verdict")
+            elif ver["ram_bad"] or ver["disk_bad"] or ver["mismatch_count"]:
+                problems.append("verifier: ram_bad=%d disk_bad=%d (%d MISMATCH lines)" % (
+                    ver["ram_bad"], ver["disk_bad"], ver["mismatch_count"]))
+            o = v.get("oracle")
+            if o is not None and o["pages_differing"]:
+                problems.append("oracle: %d of %d pages differ (first at %s)" % (
+                    o["pages_differing"], o["pages_compared"],
+                    ", ".join("0x%x" % a for a in o["first_differences"][:4])))
+        if problems:
+            self.record["result"] = "failed"
+            self.record["error"] = "; ".join(problems)
+        else:
+            self.record["result"] = "ok"
+
+
+# --------------------------------------------------------------------------
+# Migration flows
+
+def _migration_flow(fr, kind):
+    sc = fr.sc
+    fr.link = LinkPair(sc["link_rate_mbit"], sc["link_delay_ms"], log=fr.log)
+    fr.link.up()
+    if kind == "ram":
+        src_disk = fr.create_disk("disk")      # shared storage: both open the same image
+        dst_disk = src_disk
+    else:
+        src_disk = fr.create_disk("src")
+        dst_disk = fr.create_disk("dst")       # pre-created, same size, empty
+    src = fr.boot_source(src_disk)
+    dst = fr.new_vm("dst", fr.dst_qemu, "dst", dst_disk, incoming=True, paused=True, shm=sc["corrupt"])
+    if sc["corrupt"]:
+        fr.pick_corruption(src)
+    uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
+    extra_caps = {"block": True} if kind == "blk" else {}
+    pre_switchover = kind == "storage" and src_disk and sc["mirror_cancel"] == "pre-switchover"
+    if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
+        raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
+    fr.migration_caps(dst, extra_caps)
+    fr.migration_params(dst, source=False)
+    dst.qmp.cmd("migrate-incoming", uri=uri)
+    fr.migration_caps(src, dict(extra_caps, **({"pause-before-switchover": True} if pre_switchover else {})))
+    fr.migration_params(src, source=True)
+    T = sc["flow_timeout_s"]
+
+    job = None
+    if kind == "storage" and src_disk:
+        # destination: NBD server on its veth address, one writable export per disk
+        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
+            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
+        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "exp-drive0", "node-name": "node-drive0",
+                                         "name": "drive0", "writable": True})
+        fr.start_clock()
+        fr.start_sampler(src, dst)
+        fr.set_phase("mirror")
+        job = "mirror-drive0"
+        src.qmp.cmd("drive-mirror", {
+            "job-id": job, "device": "drive0",
+            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
+            "format": "raw", "sync": "full", "mode": "existing"})
+        ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
+                                match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        if ev["event"] != "BLOCK_JOB_READY":
+            raise HarnessError("drive-mirror did not become ready: %s" % ev)
+        fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
+        fr.log("mirror ready at %.3fs", fr.clock())
+        t_mig = time.monotonic()
+    else:
+        fr.start_clock()
+        fr.start_sampler(src, dst)
+        t_mig = time.monotonic()
+
+    def cancel_mirror():
+        fr.set_phase("mirror-cancel")
+        t = time.monotonic()
+        src.qmp.cmd("block-job-cancel", device=job)
+        ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+                                match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
+        fr.record["metrics"]["mirror_cancel_s"] = round(time.monotonic() - t, 3)
+        if ev["data"].get("error"):
+            raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
+        fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+
+    fr.set_phase("migrate")
+    src.qmp.cmd("migrate", uri=uri)
+    if pre_switchover:
+        # libvirt's order: the source pauses before switchover, the mirror is
+        # cancelled (a READY job completes: every dirty block reaches the
+        # destination), then the migration continues to completion.
+        fr.wait_migration(src, T, until=("pre-switchover",))
+        cancel_mirror()
+        src.qmp.cmd("migrate-continue", state="pre-switchover")
+    m = fr.wait_migration(src, T)
+    fr.migration_metrics(m)
+    fr.record["metrics"]["migration_s"] = round(time.monotonic() - t_mig, 3)
+    st = src.status()
+    if st != "postmigrate":
+        raise HarnessError("source status after migration is %s, expected postmigrate" % st)
+    if job and not pre_switchover:
+        cancel_mirror()
+    if job:
+        dst.qmp.cmd("nbd-server-stop")
+    if kind == "blk" and fr.sampler.last_disk:
+        fr.record["metrics"]["disk_transferred_bytes"] = fr.sampler.last_disk.get("transferred")
+
+    # the destination must be fully in (paused, because of -S)
+    dm = fr.wait_migration(dst, 120)
+    fr.record["query_migrate_dst_final"] = dm
+    fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
+    fr.sampler.stop()
+    fr.set_phase("done")
+
+    fr.oracle(src, dst)
+    if sc["corrupt"]:
+        fr.corrupt_destination(dst)
+    # pause the workload as soon as the guest runs on the destination: queue
+    # the command before cont (the serial port takes it at once)
+    dst.send("PAUSE")
+    dst.qmp.cmd("cont")
+    fr.verify(dst)
+
+
+def flow_ram(fr):
+    _migration_flow(fr, "ram")
+
+
+def flow_storage(fr):
+    _migration_flow(fr, "storage")
+
+
+def flow_blk(fr):
+    _migration_flow(fr, "blk")
+
+
+# --------------------------------------------------------------------------
+# Snapshot flows
+
+def _snapshot_state_bytes(vm, tag):
+    for b in vm.qmp.cmd("query-block"):
+        if b.get("device") == "drive0":
+            for s in (b.get("inserted", {}).get("image", {}).get("snapshots") or []):
+                if s.get("name") == tag:
+                    return s.get("vm-state-size")
+    return None
+
+
+def _run_job(vm, cmd, args, job_id, timeout):
+    vm.qmp.cmd(cmd, dict(args, **{"job-id": job_id}))
+    vm.qmp.wait_event("JOB_STATUS_CHANGE", timeout, alive=vm.alive,
+                      match=lambda e: e["data"].get("id") == job_id and e["data"].get("status") == "concluded")
+    err = None
+    for j in vm.qmp.cmd("query-jobs"):
+        if j.get("id") == job_id:
+            err = j.get("error")
+    vm.qmp.cmd("job-dismiss", id=job_id)
+    if err:
+        raise HarnessError("%s job %s failed: %s" % (cmd, job_id, err))
+
+
+def _snapshot_flow(fr, use_qmp_jobs):
+    sc = fr.sc
+    if not sc["disk_mb"] or sc["disk_format"] != "qcow2":
+        raise HarnessError("savevm/snapshot flows need a qcow2 disk (--disk-mb > 0, qcow2)")
+    disk = fr.create_disk("disk")
+    vm = fr.boot_source(disk, link=False)
+    tag = "mx1"
+    T = sc["flow_timeout_s"]
+    fr.start_clock()
+    fr.start_sampler(vm, None, migrate=False, jobs=False)
+
+    fr.set_phase("save")
+    vm.qmp.cmd("stop")
+    pre = None
+    if sc["oracle"]:
+        pre = vm.pmemsave(os.path.join(fr.rundir, "ram-before-save.bin"))
+    t = time.monotonic()
+    if use_qmp_jobs:
+        _run_job(vm, "snapshot-save", {"tag": tag, "vmstate": "node-drive0", "devices": ["node-drive0"]},
+                 "save0", T)
+    else:
+        vm.qmp.hmp("savevm %s" % tag, timeout=T)
+    fr.record["metrics"]["savevm_s"] = round(time.monotonic() - t, 3)
+    fr.record["metrics"]["state_bytes"] = _snapshot_state_bytes(vm, tag)
+    if vm.status() == "running":
+        raise HarnessError("VM is running after save of a stopped VM")
+    vm.qmp.cmd("cont")
+
+    fr.set_phase("run")
+    time.sleep(sc["run_between_s"])
+
+    fr.set_phase("load")
+    vm.qmp.cmd("stop")
+    t = time.monotonic()
+    if use_qmp_jobs:
+        _run_job(vm, "snapshot-load", {"tag": tag, "vmstate": "node-drive0", "devices": ["node-drive0"]},
+                 "load0", T)
+    else:
+        vm.qmp.hmp("loadvm %s" % tag, timeout=T)
+    fr.record["metrics"]["loadvm_s"] = round(time.monotonic() - t, 3)
+    fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
+    if vm.status() == "running":
+        raise HarnessError("VM is running after load into a stopped VM")
+    if pre is not None:
+        fr.set_phase("oracle")
+        post = vm.pmemsave(os.path.join(fr.rundir, "ram-after-load.bin"))
+        res = measure.compare_dumps(pre, post)
+        if not sc["keep_dumps"]:
+            measure.remove_dumps(pre, post)
+        fr.record["verdict"]["oracle"] = res
+        fr.log("oracle: %s", res)
+    fr.sampler.stop()
+    vm.send("PAUSE")
+    vm.qmp.cmd("cont")
+    fr.verify(vm)
+
+
+def flow_savevm(fr):
+    _snapshot_flow(fr, use_qmp_jobs=False)
+
+
+def flow_snapshot(fr):
+    _snapshot_flow(fr, use_qmp_jobs=True)
+
+
+FLOWS = {"ram": flow_ram, "storage": flow_storage, "blk": flow_blk,
+         "savevm": flow_savevm, "snapshot": flow_snapshot}
+
+
+def run_flow(flow, scenario, qemu, dst_qemu=None, rundir=None, repeat=0, progress=None,
+             verbose=False, qemu_label=None):
+    """Run one flow; always returns the run record (and writes run.json)."""
+    if flow not in FLOWS:
+        raise HarnessError("unknown flow %r (one of %s)" % (flow, ", ".join(FLOWS)))
+    if scenario.get("corrupt") and flow in ("savevm", "snapshot"):
+        raise HarnessError("--corrupt applies to migration flows (ram, storage, blk)")
+    install_signal_handlers()
+    for b in (qemu, dst_qemu or qemu):
+        if not (os.path.isfile(b) and os.access(b, os.X_OK)):
+            raise HarnessError("QEMU binary not found or not executable: %s" % b)
+    fr = FlowRun(flow, scenario, qemu, dst_qemu, rundir, repeat, progress, verbose, qemu_label)
+    try:
+        fr.guest = guest_files(log=fr.log)
+        fr.accel = resolve_accel(scenario["accel"], qemu, fr.log)
+        fr.record["scenario"]["accel"] = fr.accel
+        FLOWS[flow](fr)
+        fr.judge()
+    except KeyboardInterrupt:
+        fr.record["error"] = "interrupted"
+        fr.record["result"] = "failed"
+        fr.finish()
+        raise
+    except Exception as e:
+        fr.log("ERROR: %s\n%s", e, traceback.format_exc())
+        msg = str(e) if isinstance(e, HarnessError) else "%s: %s" % (type(e).__name__, e)
+        fr.record["error"] = "%s (phase %s)" % (msg, fr.phase)
+        fr.record["result"] = "failed"
+        for vm in fr.vms.values():
+            if vm.proc is not None and vm.qmp is not None and vm.qmp.closed:
+                try:
+                    vm.proc.wait(3)      # QMP gone: QEMU is exiting, let it finish its log
+                except Exception:
+                    pass
+            panic = vm.guest_panic()
+            if panic:
+                fr.record["error"] += "; guest kernel panic on %s: %s (see %s)" % (vm.name, panic, vm.serial_log)
+            if not vm.alive() and vm.proc is not None:
+                fr.record["error"] += "\n" + vm.log_tail(8)
+    except BaseException:
+        fr.record["error"] = "terminated"
+        fr.finish()
+        raise
+    fr.finish()
+    return fr.record
