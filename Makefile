@@ -1,0 +1,52 @@
+# qemu-mx: the delta over Debian's QEMU 7.2, built into build/.
+#
+#   make              configure if needed (./configure), then build build/qemu
+#   make check        the test suite (tests/mx/run-check), one summary line at the end
+#   make demo         live storage migration of a real guest with qemu-mx, with verdicts
+#   make bench        stock Debian QEMU 7.2 vs qemu-mx, into bench/results/
+#   make src          the hackable git tree build/src (base commit + one commit per patch)
+#   make export       write build/src's commits back to patches/ (stable output)
+#   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
+#   make check-baseline  the same test set on a build without the project's changes
+
+SHELL := /bin/bash
+NINJA ?= ninja
+BUILD := build/qemu
+
+.PHONY: all configure check check-baseline demo bench src export queue-check clean distclean
+
+all: configure
+	$(NINJA) -C $(BUILD)
+
+configure:
+	./configure
+
+check: all
+	tests/mx/run-check --build $(BUILD)
+
+check-baseline:
+	./configure --no-patches
+	$(NINJA) -C build-baseline/qemu
+	tests/mx/run-check --build build-baseline/qemu --baseline
+
+demo: all
+	tests/mx-e2e/mx-e2e demo
+
+bench: all
+	tests/mx-e2e/mx-e2e bench
+
+src:
+	./configure --skip-deps
+	@echo "hack in build/src (git); 'make export' writes your commits to patches/"
+
+export:
+	mx/queue.sh export
+
+queue-check:
+	mx/queue.sh check
+
+clean:
+	rm -rf build/qemu build-baseline
+
+distclean:
+	rm -rf build build-baseline
