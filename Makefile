@@ -33,7 +33,7 @@ demo: all
 	tests/mx-e2e/mx-e2e demo
 
 bench: all
-	tests/mx-e2e/mx-e2e bench
+	tests/mx-e2e/mx-e2e bench --out bench/results/base
 
 src:
 	./configure --skip-deps
