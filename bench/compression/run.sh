@@ -43,6 +43,6 @@ out = sys.argv[1]
 rows = [json.loads(l) for l in open(out + "/bench-raw.jsonl")]
 json.dump({"benchmark": "per-core migration page compression",
            "date": datetime.datetime.utcnow().isoformat() + "Z",
-           "host": platform.node(), "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": "),
+           "host": platform.node(), "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
            "results": rows}, open(out + "/results.json", "w"), indent=1)
 EOPY

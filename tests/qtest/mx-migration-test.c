@@ -87,8 +87,7 @@ static void test_mx_parameters(void)
         g_assert(strstr(out, "lz4-acceleration: 3"));
         g_assert(strstr(out, "compress-bypass: on"));
     }
-    qtest_quit(to);
-    qtest_quit(from);
+    test_migrate_end(from, to, false);
 }
 
 /* -global migration.* sets the defaults */
@@ -107,8 +106,7 @@ static void test_mx_parameters_global(void)
     migrate_check_parameter_str(from, "compress-method", "lz4");
     migrate_check_parameter_int(from, "lz4-acceleration", 4);
     g_assert_true(mx_get_parameter_bool(from, "compress-bypass"));
-    qtest_quit(to);
-    qtest_quit(from);
+    test_migrate_end(from, to, false);
 }
 
 static void mx_compress_setup(QTestState *who, const char *method,
@@ -223,29 +221,41 @@ static void *mx_start_zlib_into_lz4(QTestState *from, QTestState *to)
     return NULL;
 }
 
-static void mx_mismatch(TestMigrateStartHook hook)
+/*
+ * The source fails while active (the destination refuses the first page of
+ * the wrong kind), and the destination quits with an error.
+ */
+static void mx_mismatch(const char *listen_uri, TestMigrateStartHook hook)
 {
-    MigrateCommon args = {
-        .listen_uri = "tcp:127.0.0.1:0",
-        .start_hook = hook,
-        .result = MIG_TEST_FAIL_DEST_QUIT_ERR,
-    };
-    test_precopy_common(&args);
+    QTestState *from, *to;
+    MigrateStart args = { };
+    g_autofree char *uri = NULL;
+
+    if (test_migrate_start(&from, &to, listen_uri, &args)) {
+        return;
+    }
+    migrate_ensure_non_converge(from);
+    hook(from, to);
+    uri = migrate_get_socket_address(to, "socket-address");
+    migrate_qmp(from, uri, "{}");
+    wait_for_migration_fail(from, true);
+    qtest_set_expected_status(to, EXIT_FAILURE);
+    test_migrate_end(from, to, false);
 }
 
 static void test_mx_mismatch_lz4_into_zlib(void)
 {
-    mx_mismatch(mx_start_lz4_into_zlib);
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_lz4_into_zlib);
 }
 
 static void test_mx_mismatch_lz4_into_plain(void)
 {
-    mx_mismatch(mx_start_lz4_into_plain);
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_lz4_into_plain);
 }
 
 static void test_mx_mismatch_zlib_into_lz4(void)
 {
-    mx_mismatch(mx_start_zlib_into_lz4);
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_zlib_into_lz4);
 }
 
 static void *mx_start_multifd_lz4(QTestState *from, QTestState *to)
@@ -303,12 +313,7 @@ static void *mx_start_multifd_lz4_into_zlib(QTestState *from, QTestState *to)
 
 static void test_mx_multifd_mismatch(void)
 {
-    MigrateCommon args = {
-        .listen_uri = "defer",
-        .start_hook = mx_start_multifd_lz4_into_zlib,
-        .result = MIG_TEST_FAIL,
-    };
-    test_precopy_common(&args);
+    mx_mismatch("defer", mx_start_multifd_lz4_into_zlib);
 }
 
 static void mx_migration_add_tests(void)
