@@ -277,7 +277,7 @@ mx_link_firmware() { # builddir
 mx_configure_qemu() { # srcdir builddir
     local src=$1 bld=$2 args stamp
     args=(--target-list=x86_64-softmmu --enable-tools
-          --enable-zstd --enable-linux-io-uring --enable-linux-aio --enable-slirp
+          --enable-zstd --enable-lz4 --enable-linux-io-uring --enable-linux-aio --enable-slirp
           --enable-fdt=system --disable-docs --with-git-submodules=ignore
           --meson=/usr/bin/meson --firmwarepath="$MX_FIRMWAREPATH"
           --with-pkgversion="$MX_PKGVERSION")

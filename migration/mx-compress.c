@@ -1,0 +1,312 @@
+/*
+ * qemu-mx: lz4 for the threads of the 'compress' capability, the
+ * compress-bypass rule, and the compression statistics of qemu-mx.
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qemu/osdep.h"
+#include "qemu/atomic.h"
+#include "qemu/error-report.h"
+#include "qemu/timer.h"
+#include "exec/target_page.h"
+#include "migration.h"
+#include "qemu-file.h"
+#include "ram.h"
+#include "mx-compress.h"
+#ifdef CONFIG_LZ4
+#include "mx-lz4-codec.h"
+#endif
+
+/* --------------------------------------------------------------------- */
+/* Per-thread context of a compress or decompress thread */
+
+struct MxCompressCtx {
+    void *lz4_state;
+    uint8_t *buf;           /* encoded page */
+    size_t len;             /* bytes in buf */
+    size_t size;            /* page size */
+    MxPageKind kind;
+    bool pending;           /* encoded, not yet accounted */
+    uint8_t *bounce;        /* destination: decoded page */
+};
+
+MxCompressCtx *mx_compress_ctx_new(void)
+{
+    MxCompressCtx *ctx = g_new0(MxCompressCtx, 1);
+
+#ifdef CONFIG_LZ4
+    ctx->lz4_state = g_malloc0(mx_lz4_state_size());
+#endif
+    ctx->buf = g_malloc(qemu_target_page_size());
+    return ctx;
+}
+
+void mx_compress_ctx_free(MxCompressCtx *ctx)
+{
+    if (ctx) {
+        g_free(ctx->lz4_state);
+        g_free(ctx->buf);
+        g_free(ctx->bounce);
+        g_free(ctx);
+    }
+}
+
+bool mx_compress_own_path(void)
+{
+    return migrate_compress_lz4() || migrate_compress_bypass();
+}
+
+/* Same stream as stock qemu_put_compression_data(), into a page buffer. */
+static size_t mx_zlib_encode(z_stream *zs, const uint8_t *page, size_t size,
+                             uint8_t *out, size_t max_out)
+{
+    if (deflateReset(zs) != Z_OK) {
+        return 0;
+    }
+    zs->next_in = (uint8_t *)page;
+    zs->avail_in = size;
+    zs->next_out = out;
+    zs->avail_out = max_out;
+    if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
+        return 0;   /* did not fit: not worth it */
+    }
+    return max_out - zs->avail_out;
+}
+
+MxPageKind mx_compress_encode(MxCompressCtx *ctx, z_stream *zs,
+                              const uint8_t *page, size_t size)
+{
+    size_t max_out = migrate_compress_bypass() ? MX_BYPASS_MAX_SIZE(size)
+                                               : size - 1;
+
+    ctx->size = size;
+    ctx->pending = true;
+#ifdef CONFIG_LZ4
+    if (migrate_compress_lz4()) {
+        ctx->len = mx_lz4_encode_page(ctx->lz4_state, page, size, ctx->buf,
+                                      max_out, migrate_lz4_acceleration());
+        ctx->kind = ctx->len ? MX_PAGE_LZ4 : MX_PAGE_RAW;
+        return ctx->kind;
+    }
+#endif
+    ctx->len = mx_zlib_encode(zs, page, size, ctx->buf, max_out);
+    ctx->kind = ctx->len ? MX_PAGE_ZLIB : MX_PAGE_RAW;
+    return ctx->kind;
+}
+
+void mx_compress_put(MxCompressCtx *ctx, QEMUFile *f, const uint8_t *page)
+{
+    if (ctx->kind == MX_PAGE_RAW) {
+        qemu_put_buffer(f, page, ctx->size);
+    } else {
+        qemu_put_be32(f, ctx->len);
+        qemu_put_buffer(f, ctx->buf, ctx->len);
+    }
+}
+
+/* --------------------------------------------------------------------- */
+/* Statistics */
+
+static struct {
+    uint64_t pages;         /* compressed pages */
+    uint64_t in;            /* their bytes before */
+    uint64_t out;           /* and after compression */
+    uint64_t bypassed;      /* sent raw: did not shrink enough */
+    uint64_t cpu_bypassed;  /* sent raw: the bypass rule */
+} mx_stats;
+
+void mx_stats_page(bool compressed, uint64_t in, uint64_t out,
+                   bool cpu_bypass)
+{
+    if (compressed) {
+        qatomic_add(&mx_stats.pages, 1);
+        qatomic_add(&mx_stats.in, in);
+        qatomic_add(&mx_stats.out, out);
+    } else if (cpu_bypass) {
+        qatomic_add(&mx_stats.cpu_bypassed, 1);
+    } else {
+        qatomic_add(&mx_stats.bypassed, 1);
+    }
+}
+
+bool mx_compress_account(MxCompressCtx *ctx)
+{
+    if (!ctx->pending) {
+        /* nothing of ours; the stock path counts its own pages */
+        return mx_compress_own_path();
+    }
+    ctx->pending = false;
+    if (ctx->kind == MX_PAGE_RAW) {
+        mx_stats_page(false, ctx->size, ctx->size, false);
+        ram_counters.normal++;
+    } else {
+        compression_counters.pages++;
+        compression_counters.compressed_size += ctx->len;
+        mx_stats_page(true, ctx->size, ctx->len, false);
+    }
+    return true;
+}
+
+/* --------------------------------------------------------------------- */
+/* Destination */
+
+int mx_decompress_lz4(MxCompressCtx *ctx, const uint8_t *src, int len,
+                      uint8_t *dst, size_t page)
+{
+#ifdef CONFIG_LZ4
+    if (!ctx->bounce) {
+        ctx->bounce = g_malloc(page);
+    }
+    /* Decode aside: a bad page never reaches guest RAM. */
+    if (len > 0 && mx_lz4_decode_page(src, len, ctx->bounce, page) == 0) {
+        memcpy(dst, ctx->bounce, page);
+        return 0;
+    }
+    error_report("lz4: a compressed page of %d bytes does not decode to "
+                 "exactly %zu bytes", len, page);
+#endif
+    return -1;
+}
+
+int mx_compress_invalid_flags(int zlib_flag, int lz4_flag)
+{
+    if (!migrate_use_compression()) {
+        return lz4_flag;    /* the caller already refuses zlib pages */
+    }
+    return migrate_compress_lz4() ? zlib_flag : lz4_flag;
+}
+
+void mx_compress_report_unexpected(bool lz4_page)
+{
+    if (lz4_page && !migrate_use_compression()) {
+        error_report("Received an lz4-compressed page, but the 'compress' "
+                     "capability is off here: enable it and set "
+                     "compress-method=lz4 on both sides");
+    } else if (lz4_page) {
+        error_report("Received an lz4-compressed page, but compress-method "
+                     "is zlib here: set compress-method=lz4 on both sides");
+    } else if (migrate_use_compression()) {
+        error_report("Received a zlib-compressed page, but compress-method "
+                     "is lz4 here: set the same compress-method on both "
+                     "sides");
+    }
+}
+
+/* --------------------------------------------------------------------- */
+/*
+ * compress-bypass: compress or not, decided by measurement.
+ *
+ * The migration thread counts the pages it moves on in windows of
+ * MX_WIN_NS, separately for the two modes.  With the link as the
+ * bottleneck compression moves more pages per second (the link carries
+ * compressed pages); with the CPU as the bottleneck it moves fewer than the
+ * link would carry raw.  So: compress while the compressed page rate is at
+ * least 1/MX_HYST of the raw page rate, else send raw.  The mode not in use
+ * is measured again for one window once its figure is MX_STALE_NS old.  A
+ * window with a pause of more than MX_GAP_NS (bitmap sync, nothing left to
+ * send, the max-bandwidth limiter sleeping) says nothing about either
+ * bottleneck and is dropped; under a bandwidth limit compression stays on.
+ */
+#define MX_WIN_NS   (50 * SCALE_MS)
+#define MX_GAP_NS   (20 * SCALE_MS)
+#define MX_STALE_NS (2000 * SCALE_MS)
+#define MX_HYST     1.10
+
+static struct {
+    bool compressing;
+    int64_t win_start;
+    int64_t last;
+    uint64_t win_pages;
+    double rate[2];             /* pages/s: [0] raw, [1] compressed */
+    int64_t rate_at[2];
+} mx_bypass;
+
+void mx_compress_save_setup(void)
+{
+    memset(&mx_stats, 0, sizeof(mx_stats));
+    memset(&mx_bypass, 0, sizeof(mx_bypass));
+    qatomic_set(&mx_bypass.compressing, true);
+}
+
+bool mx_bypass_compressing(void)
+{
+    return !migrate_compress_bypass() || qatomic_read(&mx_bypass.compressing);
+}
+
+bool mx_bypass_compress_now(void)
+{
+    int64_t now;
+    int m;
+
+    if (!migrate_compress_bypass()) {
+        return true;
+    }
+    now = get_clock();
+    if (!mx_bypass.last || now - mx_bypass.last > MX_GAP_NS) {
+        mx_bypass.win_start = now;
+        mx_bypass.win_pages = 0;
+    }
+    mx_bypass.last = now;
+    mx_bypass.win_pages++;
+    m = mx_bypass.compressing;
+    if (now - mx_bypass.win_start >= MX_WIN_NS) {
+        mx_bypass.rate[m] = mx_bypass.win_pages * (double)NANOSECONDS_PER_SECOND
+                            / (now - mx_bypass.win_start);
+        mx_bypass.rate_at[m] = now;
+        if (!mx_bypass.rate_at[!m] ||
+            now - mx_bypass.rate_at[!m] > MX_STALE_NS) {
+            m = !m;     /* measure the other mode again */
+        } else {
+            m = mx_bypass.rate[1] * MX_HYST >= mx_bypass.rate[0];
+        }
+        qatomic_set(&mx_bypass.compressing, m);
+        mx_bypass.win_start = now;
+        mx_bypass.win_pages = 0;
+    }
+    if (!m && migrate_use_compression()) {
+        mx_stats_page(false, 0, 0, true);
+    }
+    return m;
+}
+
+void mx_compress_fill_stats(MigrationInfo *info)
+{
+    CompressionStats *c;
+    size_t page = qemu_target_page_size();
+    bool bypass = migrate_compress_bypass();
+
+    if (migrate_use_compression() && info->has_compression) {
+        c = info->compression;
+        c->method = g_strdup(CompressMethod_str(migrate_compress_method()));
+        c->uncompressed_size = compression_counters.pages * page;
+#ifdef CONFIG_LZ4
+    } else if (migrate_use_multifd() &&
+               migrate_multifd_compression() == MULTIFD_COMPRESSION_LZ4) {
+        /* stock 7.2 has no statistics for multifd compression */
+        c = g_new0(CompressionStats, 1);
+        info->has_compression = true;
+        info->compression = c;
+        c->method = g_strdup_printf("multifd-%s",
+                        MultiFDCompression_str(migrate_multifd_compression()));
+        c->pages = qatomic_read(&mx_stats.pages);
+        c->compressed_size = qatomic_read(&mx_stats.out);
+        c->uncompressed_size = qatomic_read(&mx_stats.in);
+        if (c->compressed_size) {
+            c->compression_rate = (double)c->uncompressed_size /
+                                  c->compressed_size;
+        }
+#endif
+    } else {
+        return;
+    }
+    c->has_method = true;
+    c->has_uncompressed_size = true;
+    c->has_bypassed = true;
+    c->bypassed = qatomic_read(&mx_stats.bypassed);
+    c->has_cpu_bypassed = true;
+    c->cpu_bypassed = qatomic_read(&mx_stats.cpu_bypassed);
+    c->has_bypass_active = true;
+    c->bypass_active = bypass && !qatomic_read(&mx_bypass.compressing);
+}

@@ -1,0 +1,342 @@
+/*
+ * qemu-mx: migration qtests for lz4 compression and compress-bypass.
+ *
+ * Included by tests/qtest/migration-test.c (it reuses that file's guest,
+ * the boot-block loop that increments every page, whose check at the end
+ * of each test proves that every page reached the destination, and that
+ * decompression finished before the destination ran), and registered from
+ * its main() with mx_migration_add_tests().
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/* set @param, expect an error, and check the old value is still there */
+static void mx_set_param_out_of_range(QTestState *who, const char *param,
+                                      long long bad)
+{
+    long long before = migrate_get_parameter_int(who, param);
+    QDict *rsp = qtest_qmp(who, "{ 'execute': 'migrate-set-parameters',"
+                           "'arguments': { %s: %lld } }", param, bad);
+
+    g_assert(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    migrate_check_parameter_int(who, param, before);
+}
+
+static void migrate_set_parameter_bool(QTestState *who, const char *param,
+                                       bool value)
+{
+    qobject_unref(wait_command(who, "{ 'execute': 'migrate-set-parameters',"
+                               "'arguments': { %s: %i } }", param, value));
+}
+
+static bool mx_get_parameter_bool(QTestState *who, const char *param)
+{
+    QDict *rsp = wait_command(who, "{ 'execute': 'query-migrate-parameters' }");
+    bool v = qdict_get_bool(rsp, param);
+
+    qobject_unref(rsp);
+    return v;
+}
+
+static void test_mx_parameters(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = { };
+    QDict *rsp;
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    /* defaults: the stock method and wire format */
+    migrate_check_parameter_str(from, "compress-method", "zlib");
+    migrate_check_parameter_int(from, "lz4-acceleration", 1);
+    g_assert_false(mx_get_parameter_bool(from, "compress-bypass"));
+
+    migrate_set_parameter_str(from, "compress-method", "lz4");
+    migrate_set_parameter_int(from, "lz4-acceleration", 8);
+    migrate_set_parameter_bool(from, "compress-bypass", true);
+    migrate_check_parameter_str(from, "compress-method", "lz4");
+    migrate_check_parameter_int(from, "lz4-acceleration", 8);
+    g_assert_true(mx_get_parameter_bool(from, "compress-bypass"));
+
+    mx_set_param_out_of_range(from, "lz4-acceleration", 0);
+    mx_set_param_out_of_range(from, "lz4-acceleration", 65538);
+    rsp = qtest_qmp(from, "{ 'execute': 'migrate-set-parameters',"
+                    "'arguments': { 'compress-method': 'lzma' } }");
+    g_assert(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    migrate_check_parameter_str(from, "compress-method", "lz4");
+
+    /* stock 7.2 drops these two when set over QMP */
+    migrate_set_parameter_int(from, "multifd-zlib-level", 7);
+    migrate_check_parameter_int(from, "multifd-zlib-level", 7);
+    migrate_set_parameter_int(from, "multifd-zstd-level", 5);
+    migrate_check_parameter_int(from, "multifd-zstd-level", 5);
+    mx_set_param_out_of_range(from, "multifd-zlib-level", 10);
+    mx_set_param_out_of_range(from, "multifd-zstd-level", 21);
+
+    /* HMP sets and shows them too */
+    g_free(qtest_hmp(from, "migrate_set_parameter lz4-acceleration 3"));
+    migrate_check_parameter_int(from, "lz4-acceleration", 3);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, "compress-method: lz4"));
+        g_assert(strstr(out, "lz4-acceleration: 3"));
+        g_assert(strstr(out, "compress-bypass: on"));
+    }
+    test_migrate_end(from, to, false);
+}
+
+/* -global migration.* sets the defaults */
+static void test_mx_parameters_global(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = {
+        .opts_source = "-global migration.compress-method=lz4 "
+                       "-global migration.lz4-acceleration=4 "
+                       "-global migration.compress-bypass=on",
+    };
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    migrate_check_parameter_str(from, "compress-method", "lz4");
+    migrate_check_parameter_int(from, "lz4-acceleration", 4);
+    g_assert_true(mx_get_parameter_bool(from, "compress-bypass"));
+    test_migrate_end(from, to, false);
+}
+
+static void mx_compress_setup(QTestState *who, const char *method,
+                              bool bypass)
+{
+    migrate_set_capability(who, "compress", true);
+    migrate_set_parameter_int(who, "compress-threads", 2);
+    migrate_set_parameter_int(who, "decompress-threads", 2);
+    migrate_set_parameter_str(who, "compress-method", method);
+    migrate_set_parameter_bool(who, "compress-bypass", bypass);
+}
+
+static void *mx_start_lz4(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "lz4", false);
+    mx_compress_setup(to, "lz4", false);
+    return NULL;
+}
+
+static void *mx_start_lz4_bypass(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "lz4", true);
+    mx_compress_setup(to, "lz4", true);
+    return NULL;
+}
+
+static void *mx_start_zlib_bypass(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "zlib", true);
+    mx_compress_setup(to, "zlib", true);
+    return NULL;
+}
+
+/* statistics: lz4 pages were compressed and counted */
+static void mx_finish_check_stats(QTestState *from, QTestState *to,
+                                  void *opaque)
+{
+    QDict *rsp = wait_command(from, "{ 'execute': 'query-migrate' }");
+    QDict *c = qdict_get_qdict(rsp, "compression");
+    const char *method = opaque;
+
+    g_assert(c);
+    g_assert_cmpstr(qdict_get_str(c, "method"), ==, method);
+    g_assert_cmpint(qdict_get_int(c, "pages"), >, 0);
+    g_assert_cmpint(qdict_get_int(c, "compressed-size"), <,
+                    qdict_get_int(c, "uncompressed-size"));
+    g_assert(qdict_haskey(c, "bypassed"));
+    g_assert(qdict_haskey(c, "cpu-bypassed"));
+    qobject_unref(rsp);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate");
+        g_assert(strstr(out, "compression method:"));
+    }
+}
+
+static void *mx_start_lz4_stats(QTestState *from, QTestState *to)
+{
+    mx_start_lz4(from, to);
+    return (void *)"lz4";
+}
+
+static void test_mx_compress_lz4(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "defer",
+        .start_hook = mx_start_lz4_stats,
+        .finish_hook = mx_finish_check_stats,
+        .iterations = 2,
+    };
+    args.listen_uri = "tcp:127.0.0.1:0";
+    test_precopy_common(&args);
+}
+
+static void test_mx_compress_lz4_bypass(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "tcp:127.0.0.1:0",
+        .start_hook = mx_start_lz4_bypass,
+        .iterations = 2,
+    };
+    test_precopy_common(&args);
+}
+
+static void test_mx_compress_zlib_bypass(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "tcp:127.0.0.1:0",
+        .start_hook = mx_start_zlib_bypass,
+        .iterations = 2,
+    };
+    test_precopy_common(&args);
+}
+
+/* lz4 source into a zlib destination: refused, destination quits */
+static void *mx_start_lz4_into_zlib(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "lz4", false);
+    mx_compress_setup(to, "zlib", false);
+    return NULL;
+}
+
+static void *mx_start_lz4_into_plain(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "lz4", false);
+    return NULL;
+}
+
+static void *mx_start_zlib_into_lz4(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "zlib", false);
+    mx_compress_setup(to, "lz4", false);
+    return NULL;
+}
+
+/*
+ * The source fails while active (the destination refuses the first page of
+ * the wrong kind), and the destination quits with an error.
+ */
+static void mx_mismatch(const char *listen_uri, TestMigrateStartHook hook)
+{
+    QTestState *from, *to;
+    MigrateStart args = { };
+    g_autofree char *uri = NULL;
+
+    if (test_migrate_start(&from, &to, listen_uri, &args)) {
+        return;
+    }
+    migrate_ensure_non_converge(from);
+    hook(from, to);
+    uri = migrate_get_socket_address(to, "socket-address");
+    migrate_qmp(from, uri, "{}");
+    wait_for_migration_fail(from, true);
+    qtest_set_expected_status(to, EXIT_FAILURE);
+    test_migrate_end(from, to, false);
+}
+
+static void test_mx_mismatch_lz4_into_zlib(void)
+{
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_lz4_into_zlib);
+}
+
+static void test_mx_mismatch_lz4_into_plain(void)
+{
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_lz4_into_plain);
+}
+
+static void test_mx_mismatch_zlib_into_lz4(void)
+{
+    mx_mismatch("tcp:127.0.0.1:0", mx_start_zlib_into_lz4);
+}
+
+static void *mx_start_multifd_lz4(QTestState *from, QTestState *to)
+{
+    return test_migrate_precopy_tcp_multifd_start_common(from, to, "lz4");
+}
+
+static void *mx_start_multifd_lz4_bypass(QTestState *from, QTestState *to)
+{
+    migrate_set_parameter_bool(from, "compress-bypass", true);
+    migrate_set_parameter_int(from, "lz4-acceleration", 8);
+    return test_migrate_precopy_tcp_multifd_start_common(from, to, "lz4");
+}
+
+static void *mx_start_multifd_lz4_stats(QTestState *from, QTestState *to)
+{
+    mx_start_multifd_lz4(from, to);
+    return (void *)"multifd-lz4";
+}
+
+static void test_mx_multifd_lz4(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "defer",
+        .start_hook = mx_start_multifd_lz4_stats,
+        .finish_hook = mx_finish_check_stats,
+        .iterations = 2,
+    };
+    test_precopy_common(&args);
+}
+
+static void test_mx_multifd_lz4_bypass(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "defer",
+        .start_hook = mx_start_multifd_lz4_bypass,
+        .iterations = 2,
+    };
+    test_precopy_common(&args);
+}
+
+/* multifd lz4 into a zstd destination: the packet flags do not match */
+static void *mx_start_multifd_lz4_into_zlib(QTestState *from, QTestState *to)
+{
+    migrate_set_parameter_str(from, "multifd-compression", "lz4");
+    migrate_set_parameter_str(to, "multifd-compression", "zlib");
+    migrate_set_parameter_int(from, "multifd-channels", 4);
+    migrate_set_parameter_int(to, "multifd-channels", 4);
+    migrate_set_capability(from, "multifd", true);
+    migrate_set_capability(to, "multifd", true);
+    qobject_unref(wait_command(to, "{ 'execute': 'migrate-incoming',"
+                               "  'arguments': { 'uri': 'tcp:127.0.0.1:0' }}"));
+    return NULL;
+}
+
+static void test_mx_multifd_mismatch(void)
+{
+    mx_mismatch("defer", mx_start_multifd_lz4_into_zlib);
+}
+
+static void mx_migration_add_tests(void)
+{
+    qtest_add_func("/migration/mx/parameters", test_mx_parameters);
+    qtest_add_func("/migration/mx/parameters/global",
+                   test_mx_parameters_global);
+    qtest_add_func("/migration/mx/compress/zlib-bypass",
+                   test_mx_compress_zlib_bypass);
+#ifdef CONFIG_LZ4
+    qtest_add_func("/migration/mx/compress/lz4", test_mx_compress_lz4);
+    qtest_add_func("/migration/mx/compress/lz4-bypass",
+                   test_mx_compress_lz4_bypass);
+    qtest_add_func("/migration/mx/compress/mismatch/lz4-into-zlib",
+                   test_mx_mismatch_lz4_into_zlib);
+    qtest_add_func("/migration/mx/compress/mismatch/lz4-into-plain",
+                   test_mx_mismatch_lz4_into_plain);
+    qtest_add_func("/migration/mx/compress/mismatch/zlib-into-lz4",
+                   test_mx_mismatch_zlib_into_lz4);
+    qtest_add_func("/migration/mx/multifd/lz4", test_mx_multifd_lz4);
+    qtest_add_func("/migration/mx/multifd/lz4-bypass",
+                   test_mx_multifd_lz4_bypass);
+    qtest_add_func("/migration/mx/multifd/mismatch/lz4-into-zlib",
+                   test_mx_multifd_mismatch);
+#endif
+}
