@@ -11,6 +11,8 @@
 
 SHELL := /bin/bash
 NINJA ?= ninja
+# Let clones of this repo share ccache hits (meson passes relative paths).
+export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench src export queue-check clean distclean
