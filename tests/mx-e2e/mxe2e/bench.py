@@ -19,7 +19,8 @@ def run_matrix(scenarios, binaries, repeats, outdir, progress=None, verbose=Fals
     """Run every scenario with every binary, `repeats` times.
 
     scenarios: list of dicts, each {"name": str, "flow": "ram|storage|blk|savevm|snapshot",
-               <scenario parameters of flows.DEFAULTS>}
+               <scenario parameters of flows.DEFAULTS>, optional "binaries": [labels]
+               to run it only with those binaries (e.g. a parameter stock lacks)}
     binaries:  {"mx": path, "stock": path} (or a list of (label, path)); the label
                becomes run["qemu"].  Source and destination use the same binary.
     repeats:   int >= 1.  Order: for r in repeats: for scenario: for binary (the
@@ -47,8 +48,11 @@ def run_matrix(scenarios, binaries, repeats, outdir, progress=None, verbose=Fals
             name = sc.get("name") or flow
             sc["name"] = name
             params = {k: v for k, v in sc.items() if k in DEFAULTS}
+            only = sc.pop("binaries", None)   # restrict a scenario to some labels
             k = r % len(bins)
             for label, path in bins[k:] + bins[:k]:
+                if only and label not in only:
+                    continue
                 rundir = os.path.join(outdir, "runs", "%s-%s-r%d" % (name, label, r))
                 if os.path.exists(os.path.join(rundir, "run.json")):
                     os.rename(rundir, rundir + ".old-%d" % os.getpid())
