@@ -73,6 +73,7 @@ class Serial:
         self.ready = None           # dict from MX READY
         self.pfns = []              # (idx, pfn)
         self.closed = False
+        self.last_rx = time.monotonic()
         self.thread = threading.Thread(target=self._loop, name="serial-" + name, daemon=True)
         self.thread.start()
 
@@ -106,6 +107,7 @@ class Serial:
         rest = parts[2] if len(parts) > 2 else ""
         with self.cv:
             self.lines.append((t, line))
+            self.last_rx = time.monotonic()
             if kind == "STAT":
                 d = parse_kv(rest)
                 d["_t"] = t
@@ -134,8 +136,13 @@ class Serial:
         with self.cv:
             return len(self.lines)
 
-    def wait_line(self, prefix, timeout, since=0, alive=None):
-        """Wait for an MX line starting with prefix (e.g. "MX READY") at index >= since."""
+    # The agent prints MX STAT every second; this long without any MX line means the
+    # guest is dead (e.g. it resumed on stale RAM), so waiting longer is pointless.
+    SILENCE_S = 90
+
+    def wait_line(self, prefix, timeout, since=0, alive=None, silence=None):
+        """Wait for an MX line starting with prefix (e.g. "MX READY") at index >= since.
+        With silence=N, give up when the guest has printed no MX line for N seconds."""
         deadline = time.monotonic() + timeout
         with self.cv:
             while True:
@@ -148,6 +155,9 @@ class Serial:
                         self.name, timeout, prefix))
                 if self.closed:
                     raise HarnessError("%s: serial closed while waiting for '%s'" % (self.name, prefix))
+                if silence and time.monotonic() - max(self.last_rx, deadline - timeout) > silence:
+                    raise HarnessError("%s: guest silent for %ds while waiting for '%s' "
+                                       "(hung or crashed)" % (self.name, silence, prefix))
                 self.cv.wait(min(left, 0.5))
                 if alive is not None and not alive():
                     raise HarnessError("%s: QEMU exited while waiting for guest line '%s'" % (self.name, prefix))
@@ -318,7 +328,8 @@ class VM:
         m = self.serial.mark()
         self.send("PAUSE")
         self.send("VERIFY")
-        self.serial.wait_line("MX VERIFY-DONE", timeout, since=m, alive=self.alive)
+        self.serial.wait_line("MX VERIFY-DONE", timeout, since=m, alive=self.alive,
+                              silence=Serial.SILENCE_S)
         return self.serial.verify_done[-1]
 
     # -- monitor helpers ---------------------------------------------------
