@@ -28,7 +28,6 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "qemu/cutils.h"
 #include "qemu/module.h"
 #include "qemu/memalign.h"
 #include "qemu/atomic.h"
@@ -580,19 +579,6 @@ static void qio_channel_vmstate_register_types(void)
 
 type_init(qio_channel_vmstate_register_types);
 
-/* Tuning knobs for measurements; the defaults are what we measured best */
-static size_t vmstate_io_env(const char *name, size_t def,
-                             size_t min, size_t max)
-{
-    const char *v = g_getenv(name);
-    uint64_t val;
-
-    if (!v || qemu_strtou64(v, NULL, 0, &val) < 0 || val < min || val > max) {
-        return def;
-    }
-    return val;
-}
-
 QIOChannelVMState *qio_channel_vmstate_new(BlockDriverState *bs,
                                            bool writable,
                                            uint64_t size_hint)
@@ -616,17 +602,11 @@ QIOChannelVMState *qio_channel_vmstate_new(BlockDriverState *bs,
     s->align = MAX(s->align, bdrv_opt_mem_align(bs));
 
     if (writable) {
-        chunk = vmstate_io_env("MX_VMSTATE_WRITE_CHUNK",
-                               VMSTATE_IO_WRITE_CHUNK_DEFAULT,
-                               64 * KiB, 256 * MiB);
-        s->depth = vmstate_io_env("MX_VMSTATE_WRITE_DEPTH",
-                                  VMSTATE_IO_WRITE_DEPTH_DEFAULT, 1, 64);
+        chunk = VMSTATE_IO_WRITE_CHUNK_DEFAULT;
+        s->depth = VMSTATE_IO_WRITE_DEPTH_DEFAULT;
     } else {
-        chunk = vmstate_io_env("MX_VMSTATE_READ_CHUNK",
-                               VMSTATE_IO_READ_CHUNK_DEFAULT,
-                               64 * KiB, 256 * MiB);
-        s->depth = vmstate_io_env("MX_VMSTATE_READ_DEPTH",
-                                  VMSTATE_IO_READ_DEPTH_DEFAULT, 1, 8);
+        chunk = VMSTATE_IO_READ_CHUNK_DEFAULT;
+        s->depth = VMSTATE_IO_READ_DEPTH_DEFAULT;
     }
     s->chunk = ROUND_UP(chunk, s->align);
 

@@ -16,10 +16,13 @@
 #define TYPE_QIO_CHANNEL_VMSTATE "qio-channel-vmstate"
 OBJECT_DECLARE_SIMPLE_TYPE(QIOChannelVMState, QIO_CHANNEL_VMSTATE)
 
-/* Defaults, chosen from measurements (docs/mx/fast-snapshots.md) */
+/*
+ * Chosen from measurements (docs/mx/fast-snapshots.md).  A write chunk is
+ * rounded up to a multiple of the image's cluster size.
+ */
 #define VMSTATE_IO_WRITE_CHUNK_DEFAULT  (1 * MiB)
 #define VMSTATE_IO_WRITE_DEPTH_DEFAULT  8
-#define VMSTATE_IO_READ_CHUNK_DEFAULT   (4 * MiB)
+#define VMSTATE_IO_READ_CHUNK_DEFAULT   (8 * MiB)
 #define VMSTATE_IO_READ_DEPTH_DEFAULT   2
 
 /**
