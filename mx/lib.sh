@@ -23,6 +23,9 @@ MX_OVERLAY_DIRS="migration block nbd util qapi include tests/unit tests/qtest
 # and the exported queue do not depend on who ran it or when.
 export GIT_COMMITTER_NAME="qemu-mx build" GIT_COMMITTER_EMAIL="build@qemu-mx.invalid"
 export GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
+# No background "git gc --auto" in the trees the build makes: it races with removing
+# queue-check's temporary trees.
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=gc.auto GIT_CONFIG_VALUE_0=0
 
 # --------------------------------------------------------------------------------------
 # Build dependencies

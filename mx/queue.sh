@@ -87,7 +87,7 @@ cmd_check() {
     local fail=0 p out
     mx_fetch_base
     work=$(mktemp -d "$top/build/queue-check.XXXXXX")  # global: the EXIT trap needs it
-    trap 'rm -rf "$work"' EXIT
+    trap 'rm -rf "$work" || true' EXIT
 
     msg "queue-check 1/4: patch --fuzz=0 on a pristine base"
     mx_unpack_base "$work/plain"
