@@ -3,7 +3,8 @@
 #   make              configure if needed (./configure), then build build/qemu
 #   make check        the test suite (tests/mx/run-check), one summary line at the end
 #   make demo         live storage migration of a real guest with qemu-mx, with verdicts
-#   make bench        stock Debian QEMU 7.2 vs qemu-mx, into bench/results/
+#   make bench        stock Debian QEMU 7.2 vs qemu-mx, into bench/results/ (bench-base,
+#                     bench-snapshot, bench-compression run one part each)
 #   make src          the hackable git tree build/src (base commit + one commit per patch)
 #   make export       write build/src's commits back to patches/ (stable output)
 #   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
@@ -15,7 +16,8 @@ NINJA ?= ninja
 export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
-.PHONY: all configure check check-baseline demo bench src export queue-check clean distclean
+.PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
+	bench-compression src export queue-check clean distclean
 
 all: configure
 	$(NINJA) -C $(BUILD)
@@ -34,8 +36,16 @@ check-baseline:
 demo: all
 	tests/mx-e2e/mx-e2e demo
 
-bench: all
+bench: bench-base bench-snapshot bench-compression
+
+bench-base: all
 	tests/mx-e2e/mx-e2e bench --out bench/results/base
+
+bench-snapshot: all
+	tests/mx-e2e/bench-snapshot --out bench/results/snapshot
+
+bench-compression: all
+	bench/compression/bench-all.sh bench/results/compression
 
 src:
 	./configure --skip-deps

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# qemu-mx compression benchmarks (docs/mx/lz4-compression.md), as `make bench` runs them:
+#  1. per-core compress/decompress on guest memory captured from the harness guest
+#     (the RAM oracle's dump of a migrated 1 GiB guest), text and random corpora;
+#  2. RAM migration of a 1 GiB guest dirtying 100 MiB/s over 1 and 10 Gbit/s links,
+#     stock zlib vs qemu-mx lz4/zstd/none (bench/scenarios/compression.json).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-$top/bench/results/compression}
+mkdir -p "$out"
+cd "$top"
+cap="$top/build/e2e/capture-guest-mem"
+rm -rf "$cap"
+"$top/tests/mx-e2e/mx-e2e" run ram -q --name capture-guest-mem --mem-mb 1024 --ram-mb 768 \
+    --ram-rate 100 --disk-mb 0 --keep-dumps --json "$cap.json"
+mem=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rundir"])' \
+      "$cap.json")/ram-src.bin
+"$top/bench/compression/run.sh" "$mem" "$out"
+/usr/bin/python3 "$top/bench/compression/summarize.py" "$out"
+rm -f "$mem" "${mem%src.bin}dst.bin"
+"$top/tests/mx-e2e/mx-e2e" bench --scenarios "$top/bench/scenarios/compression.json" \
+    --out "$out/migration"
