@@ -297,25 +297,6 @@ static void test_mx_multifd_lz4_bypass(void)
     test_precopy_common(&args);
 }
 
-/* multifd lz4 into a zstd destination: the packet flags do not match */
-static void *mx_start_multifd_lz4_into_zlib(QTestState *from, QTestState *to)
-{
-    migrate_set_parameter_str(from, "multifd-compression", "lz4");
-    migrate_set_parameter_str(to, "multifd-compression", "zlib");
-    migrate_set_parameter_int(from, "multifd-channels", 4);
-    migrate_set_parameter_int(to, "multifd-channels", 4);
-    migrate_set_capability(from, "multifd", true);
-    migrate_set_capability(to, "multifd", true);
-    qobject_unref(wait_command(to, "{ 'execute': 'migrate-incoming',"
-                               "  'arguments': { 'uri': 'tcp:127.0.0.1:0' }}"));
-    return NULL;
-}
-
-static void test_mx_multifd_mismatch(void)
-{
-    mx_mismatch("defer", mx_start_multifd_lz4_into_zlib);
-}
-
 static void mx_migration_add_tests(void)
 {
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
@@ -336,7 +317,5 @@ static void mx_migration_add_tests(void)
     qtest_add_func("/migration/mx/multifd/lz4", test_mx_multifd_lz4);
     qtest_add_func("/migration/mx/multifd/lz4-bypass",
                    test_mx_multifd_lz4_bypass);
-    qtest_add_func("/migration/mx/multifd/mismatch/lz4-into-zlib",
-                   test_mx_multifd_mismatch);
 #endif
 }
