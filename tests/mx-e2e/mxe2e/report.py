@@ -200,7 +200,7 @@ def summary_sections(run):
         if m.get(k) is not None:
             met.append((label, "%s s" % fmt_num(m[k], 3)))
     met += [("RAM transferred", fmt_bytes(m.get("ram_transferred_bytes"))),
-            ("disk transferred", fmt_bytes(m.get("disk_transferred_bytes"))),
+            ("disk job progress", fmt_bytes(m.get("disk_transferred_bytes"))),
             ("bytes on the wire", fmt_bytes(m.get("wire_bytes"))),
             ("avg wire throughput", "%.1f Mbit/s" % avg if avg is not None else "-")]
     if m.get("state_bytes") is not None:
@@ -516,7 +516,7 @@ METRICS = [
     ("downtime_ms", "downtime", "ms", lambda r: _get(r, "metrics", "downtime_ms")),
     ("iterations", "iterations", "", lambda r: _get(r, "metrics", "iterations")),
     ("ram_transferred_bytes", "RAM transferred", "MiB", lambda r: _mib(_get(r, "metrics", "ram_transferred_bytes"))),
-    ("disk_transferred_bytes", "disk transferred", "MiB", lambda r: _mib(_get(r, "metrics", "disk_transferred_bytes"))),
+    ("disk_transferred_bytes", "disk job progress (mirror offset / blk bytes)", "MiB", lambda r: _mib(_get(r, "metrics", "disk_transferred_bytes"))),
     ("wire_bytes", "bytes on the wire", "MiB", lambda r: _mib(_get(r, "metrics", "wire_bytes"))),
     ("cpu_src", "CPU src QEMU", "s", lambda r: _get(r, "metrics", "cpu_s", "src", "total")),
     ("cpu_src_mig", "CPU src migration threads", "s", lambda r: mig_thread_cpu(_get(r, "metrics", "cpu_s", "src"))),
