@@ -35,7 +35,8 @@ MX_DEB_DEPS="build-essential pkg-config git xz-utils ca-certificates ninja-build
     libglib2.0-dev libpixman-1-dev zlib1g-dev libzstd-dev liblz4-dev libaio-dev
     liburing-dev libslirp-dev libfdt-dev libcap-ng-dev libattr1-dev
     seabios ipxe-qemu qemu-system-data
-    iproute2 cpio libc6-dev python3-matplotlib python3-libnbd qemu-system-x86 qemu-utils"
+    iproute2 cpio libc6-dev python3-matplotlib python3-libnbd qemu-system-x86 qemu-utils
+    clang libclang-rt-14-dev"
 
 mx_missing_debs() {
     local p missing=""
