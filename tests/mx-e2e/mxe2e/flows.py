@@ -653,18 +653,23 @@ def _snapshot_flow(fr, use_qmp_jobs):
     fr.start_clock()
     fr.start_sampler(vm, None, migrate=False, jobs=False)
 
+    def snapshot_op(op):
+        """savevm/loadvm (HMP) or snapshot-save/-load (QMP job) of `tag`; seconds taken."""
+        t = time.monotonic()
+        if use_qmp_jobs:
+            _run_job(vm, "snapshot-" + op,
+                     {"tag": tag, "vmstate": "node-drive0", "devices": ["node-drive0"]},
+                     op + "0", T)
+        else:
+            vm.qmp.hmp("%svm %s" % (op, tag), timeout=T)
+        return round(time.monotonic() - t, 3)
+
     fr.set_phase("save")
     vm.qmp.cmd("stop")
     pre = None
     if sc["oracle"]:
         pre = vm.pmemsave(os.path.join(fr.rundir, "ram-before-save.bin"))
-    t = time.monotonic()
-    if use_qmp_jobs:
-        _run_job(vm, "snapshot-save", {"tag": tag, "vmstate": "node-drive0", "devices": ["node-drive0"]},
-                 "save0", T)
-    else:
-        vm.qmp.hmp("savevm %s" % tag, timeout=T)
-    fr.record["metrics"]["savevm_s"] = round(time.monotonic() - t, 3)
+    fr.record["metrics"]["savevm_s"] = snapshot_op("save")
     fr.record["metrics"]["state_bytes"] = _snapshot_state_bytes(vm, tag)
     if vm.status() == "running":
         raise HarnessError("VM is running after save of a stopped VM")
@@ -675,13 +680,7 @@ def _snapshot_flow(fr, use_qmp_jobs):
 
     fr.set_phase("load")
     vm.qmp.cmd("stop")
-    t = time.monotonic()
-    if use_qmp_jobs:
-        _run_job(vm, "snapshot-load", {"tag": tag, "vmstate": "node-drive0", "devices": ["node-drive0"]},
-                 "load0", T)
-    else:
-        vm.qmp.hmp("loadvm %s" % tag, timeout=T)
-    fr.record["metrics"]["loadvm_s"] = round(time.monotonic() - t, 3)
+    fr.record["metrics"]["loadvm_s"] = snapshot_op("load")
     fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
     if vm.status() == "running":
         raise HarnessError("VM is running after load into a stopped VM")
