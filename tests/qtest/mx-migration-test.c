@@ -211,24 +211,25 @@ static void test_mx_compress_lz4(void)
     test_migrate_end(from, to, true);
 }
 
-static void test_mx_compress_lz4_bypass(void)
+/* Two passes over TCP with the compress threads set up by @hook, RAM checked */
+static void mx_compress_two_passes(TestMigrateStartHook hook)
 {
     MigrateCommon args = {
         .listen_uri = "tcp:127.0.0.1:0",
-        .start_hook = mx_start_lz4_bypass,
+        .start_hook = hook,
         .iterations = 2,
     };
     test_precopy_common(&args);
 }
 
+static void test_mx_compress_lz4_bypass(void)
+{
+    mx_compress_two_passes(mx_start_lz4_bypass);
+}
+
 static void test_mx_compress_zlib_bypass(void)
 {
-    MigrateCommon args = {
-        .listen_uri = "tcp:127.0.0.1:0",
-        .start_hook = mx_start_zlib_bypass,
-        .iterations = 2,
-    };
-    test_precopy_common(&args);
+    mx_compress_two_passes(mx_start_zlib_bypass);
 }
 
 /* lz4 source into a zlib destination: refused, destination quits */
