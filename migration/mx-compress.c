@@ -131,6 +131,22 @@ void mx_stats_page(bool compressed, uint64_t in, uint64_t out,
     }
 }
 
+void mx_stats_multifd_packet(uint32_t pages, uint32_t wire)
+{
+    MultiFDCompression m = migrate_multifd_compression();
+
+    /* multifd lz4 counts page by page itself (it knows what it bypassed) */
+    if (pages && m != MULTIFD_COMPRESSION_NONE
+#ifdef CONFIG_LZ4
+        && m != MULTIFD_COMPRESSION_LZ4
+#endif
+        ) {
+        qatomic_add(&mx_stats.pages, pages);
+        qatomic_add(&mx_stats.in, (uint64_t)pages * qemu_target_page_size());
+        qatomic_add(&mx_stats.out, wire);
+    }
+}
+
 bool mx_compress_account(MxCompressCtx *ctx)
 {
     if (!ctx->pending) {
@@ -147,6 +163,58 @@ bool mx_compress_account(MxCompressCtx *ctx)
         mx_stats_page(true, ctx->size, ctx->len, false);
     }
     return true;
+}
+
+/* --------------------------------------------------------------------- */
+/*
+ * Convergence estimate.
+ *
+ * 7.2 decides to stop the guest when the remaining dirty RAM fits into
+ * bandwidth * downtime-limit.  The remaining RAM is counted in raw bytes,
+ * but the bandwidth is measured in bytes on the wire, and with compression
+ * a page costs fewer of those: with well-compressing pages the threshold
+ * comes out several times too small and a migration that could stop within
+ * the limit may never do so.  Measure the bandwidth in the unit of the
+ * remaining RAM instead: over the same iteration window, count each
+ * compressed page at its raw size rather than its compressed size.
+ */
+static struct {
+    uint64_t in;            /* raw bytes of compressed pages at window start */
+    uint64_t out;           /* their bytes on the wire */
+} mx_converge;
+
+static void mx_compressed_totals(uint64_t *in, uint64_t *out)
+{
+    if (migrate_use_compression()) {
+        /* compress threads: both the stock and the qemu-mx path count here */
+        *in = compression_counters.pages * qemu_target_page_size();
+        *out = compression_counters.compressed_size;
+    } else if (migrate_use_multifd()) {
+        *in = qatomic_read(&mx_stats.in);
+        *out = qatomic_read(&mx_stats.out);
+    } else {
+        *in = *out = 0;
+    }
+}
+
+void mx_converge_window_start(void)
+{
+    mx_compressed_totals(&mx_converge.in, &mx_converge.out);
+}
+
+double mx_converge_bandwidth(double bandwidth, uint64_t transferred)
+{
+    uint64_t in, out, raw;
+
+    mx_compressed_totals(&in, &out);
+    in -= mx_converge.in;
+    out -= mx_converge.out;
+    /* nothing compressed, or counters from another window: keep stock's */
+    if (!transferred || !out || in <= out || out > transferred) {
+        return bandwidth;
+    }
+    raw = transferred - out + in;
+    return bandwidth * ((double)raw / transferred);
 }
 
 /* --------------------------------------------------------------------- */
@@ -226,6 +294,7 @@ static struct {
 void mx_compress_save_setup(void)
 {
     memset(&mx_stats, 0, sizeof(mx_stats));
+    memset(&mx_converge, 0, sizeof(mx_converge));
     memset(&mx_bypass, 0, sizeof(mx_bypass));
     qatomic_set(&mx_bypass.compressing, true);
 }
@@ -281,9 +350,8 @@ void mx_compress_fill_stats(MigrationInfo *info)
         c = info->compression;
         c->method = g_strdup(CompressMethod_str(migrate_compress_method()));
         c->uncompressed_size = compression_counters.pages * page;
-#ifdef CONFIG_LZ4
     } else if (migrate_use_multifd() &&
-               migrate_multifd_compression() == MULTIFD_COMPRESSION_LZ4) {
+               migrate_multifd_compression() != MULTIFD_COMPRESSION_NONE) {
         /* stock 7.2 has no statistics for multifd compression */
         c = g_new0(CompressionStats, 1);
         info->has_compression = true;
@@ -297,7 +365,6 @@ void mx_compress_fill_stats(MigrationInfo *info)
             c->compression_rate = (double)c->uncompressed_size /
                                   c->compressed_size;
         }
-#endif
     } else {
         return;
     }

@@ -88,5 +88,14 @@ bool mx_bypass_compressing(void);
 void mx_stats_page(bool compressed, uint64_t in, uint64_t out,
                    bool cpu_bypass);
 void mx_compress_fill_stats(MigrationInfo *info);
+/* multifd send thread, after send_prepare: one packet of zlib or zstd */
+void mx_stats_multifd_packet(uint32_t pages, uint32_t wire);
+
+/*
+ * Convergence estimate: the bandwidth of an iteration window in raw bytes
+ * of RAM (compressed pages counted at their size before compression).
+ */
+void mx_converge_window_start(void);
+double mx_converge_bandwidth(double bandwidth, uint64_t transferred);
 
 #endif
