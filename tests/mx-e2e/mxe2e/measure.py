@@ -67,6 +67,12 @@ class Sampler:
                     ent["mbps"] = ram.get("mbps", 0.0)
                     ent["dirty_pages_rate"] = ram.get("dirty-pages-rate", 0)
                     ent["cpu_throttle_pct"] = m.get("cpu-throttle-percentage", 0)
+                    ent["ram_normal"] = ram.get("normal", 0)
+                    comp = m.get("compression")
+                    if comp:
+                        ent["comp"] = {k: comp.get(k) for k in (
+                            "method", "pages", "compressed-size", "uncompressed-size",
+                            "bypassed", "cpu-bypassed", "bypass-active")}
                     disk = m.get("disk")
                     if disk:
                         self.last_disk = disk
@@ -84,9 +90,10 @@ class Sampler:
                 self.errors += 1
                 if self.errors < 5:
                     self.log("sampler: %s", e)
-        for vm in (self.src, self.dst):
+        for side, vm in (("src", self.src), ("dst", self.dst)):
             if vm is not None:
                 vm.sample_cpu()
+                ent.setdefault("cpu", {})[side] = vm.cpu_now()
         self.timeline.append(ent)
         if self.on_sample:
             try:

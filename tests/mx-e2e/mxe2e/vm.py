@@ -374,6 +374,14 @@ class VM:
         except OSError:
             pass
 
+    def cpu_now(self):
+        """[process CPU-s, vCPU threads' CPU-s] as of the last sample_cpu()."""
+        vcpu = sum(secs for comm, secs in self._thread_cpu.values() if "/TCG" in comm or "/KVM" in comm)
+        total = getattr(self, "_proc_cpu", None)
+        if total is None:
+            total = sum(secs for _, secs in self._thread_cpu.values())
+        return [round(total, 3), round(vcpu, 3)]
+
     def cpu_summary(self):
         threads = {}
         for comm, secs in self._thread_cpu.values():
