@@ -115,6 +115,7 @@ typedef struct MxConfig {
     _Atomic double hot_frac;
     _Atomic double hot_share;
     _Atomic double verify_rate;     /* RAM pages/s */
+    _Atomic double ram_entropy;     /* random share of a page body, 0..1 */
 } MxConfig;
 
 static MxConfig cfg;
@@ -333,6 +334,24 @@ static inline uint32_t fill_body(uint64_t *dst, size_t len, uint64_t s,
     return c;
 }
 
+/*
+ * Low-entropy filler for the rest of a page body when ram_entropy < 1: one
+ * 64-byte line repeated, so that compressors see pages of a chosen ratio.
+ */
+static const char mx_filler[64] __attribute__((aligned(8))) =
+    "qemu-mx agent: low-entropy part of a page, repeated line by line";
+
+static inline uint32_t fill_filler(uint64_t *dst, size_t len, uint32_t c)
+{
+    const uint64_t *line = (const uint64_t *)mx_filler;
+
+    for (size_t i = 0; i < len / 8; i++) {
+        dst[i] = line[i % 8];
+        c = crc32_word(c, dst[i]);
+    }
+    return c;
+}
+
 /* ------------------------------------------------------------------ */
 /* Token bucket */
 
@@ -468,8 +487,15 @@ static void page_stamp(uint32_t idx, uint32_t gen)
     h->gen = gen;
     h->pad = 0;
     c = crc32_words(c, h, 16);
-    c = fill_body((uint64_t *)(h + 1), MX_PAGE_SIZE - sizeof(*h),
+    size_t words = (MX_PAGE_SIZE - sizeof(*h)) / 8;
+    size_t rnd = (size_t)(atomic_load(&cfg.ram_entropy) * words + 0.5);
+
+    if (rnd > words) {
+        rnd = words;
+    }
+    c = fill_body((uint64_t *)(h + 1), rnd * 8,
                   mix64(((uint64_t)idx << 32) ^ gen ^ (seed << 20)), c);
+    c = fill_filler((uint64_t *)(h + 1) + rnd, (words - rnd) * 8, c);
     h->crc = ~c;
 }
 
@@ -1207,6 +1233,9 @@ static int set_runtime(const char *key, const char *val)
     } else if (!strcmp(key, "hot_share")) {
         dst = &cfg.hot_share;
         hi = 1;
+    } else if (!strcmp(key, "ram_entropy")) {
+        dst = &cfg.ram_entropy;
+        hi = 1;
     } else {
         return -ENOENT;
     }
@@ -1420,6 +1449,7 @@ int main(void)
     atomic_store(&cfg.disk_rate, 0);
     atomic_store(&cfg.hot_frac, 0.1);
     atomic_store(&cfg.hot_share, 0.9);
+    atomic_store(&cfg.ram_entropy, 1.0);
     atomic_store(&cfg.verify_rate, 2000);
 
     mount_fs("proc", "/proc", "proc");
