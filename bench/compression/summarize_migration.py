@@ -129,6 +129,11 @@ def _link(sc):
     return sc.rsplit("-", 1)[-1] if sc else "?"
 
 
+LINKS = {"10g": "10 Gbit/s link, pages compress to ~0.4 (ram_entropy 0.4)",
+         "1g": "1 Gbit/s link, pages compress to ~0.4 (ram_entropy 0.4)",
+         "10grandom": "10 Gbit/s link, incompressible pages (ram_entropy 1)"}
+
+
 def _f(v, fmt="%.2f"):
     return "-" if v is None else fmt % v
 
@@ -142,10 +147,10 @@ def markdown(agg, title):
              "on the same link; *vs none* = total time against the same binary without "
              "compression (plain precopy) on the same link. A run that did not converge within "
              "its timeout shows `>T` and its figures up to the timeout.", ""]
-    for link in sorted({_link(a["scenario"]) for a in agg}, key=lambda l: -len(l)):
+    for link in sorted({_link(a["scenario"]) for a in agg}, key=lambda l: (list(LINKS) + [l]).index(l)):
         rows = [a for a in agg if _link(a["scenario"]) == link]
         base = next((a for a in rows if a["scenario"].startswith("zlib-threads") and a["qemu"] == "stock"), None)
-        lines += ["## %s link" % link.replace("g", " Gbit/s"), "",
+        lines += ["## %s" % LINKS.get(link, link), "",
                   "| scenario | qemu | converged | time s | downtime ms | wire MiB | data GiB | "
                   "CPU-s src | CPU-s dst | CPU-s/GiB | vs zlib | vs none | ratio of compressed pages | share of samples with bypass active |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
