@@ -10,8 +10,13 @@
  * least 1/MX_HYST of the raw page rate, else send raw.  The mode not in use
  * is measured again for one window once its figure is MX_STALE_NS old.  A
  * window with a pause of more than MX_GAP_NS (bitmap sync, nothing left to
- * send, the max-bandwidth limiter sleeping) says nothing about either
- * bottleneck and is dropped.
+ * send) says nothing about either bottleneck and is dropped.
+ *
+ * Except a pause of the max-bandwidth limiter: that one is what the mode
+ * achieves under the limit, so it stays in the window.  Dropping it too
+ * left a mode that always runs into the limit without a figure: once the
+ * rule switched to raw to measure it, it stayed raw for good, even where
+ * compressing moved several times more pages through the same limit.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -41,6 +46,13 @@ bool mx_bypass_rate(const MxBypass *b, bool compressed, double *rate,
     return b->measured[compressed];
 }
 
+void mx_bypass_limited(MxBypass *b, bool enabled)
+{
+    if (enabled) {
+        b->limited = true;
+    }
+}
+
 bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now)
 {
     int m;
@@ -48,11 +60,12 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now)
     if (!enabled) {
         return true;
     }
-    if (!b->started || now - b->last > MX_GAP_NS) {
+    if (!b->started || (now - b->last > MX_GAP_NS && !b->limited)) {
         b->win_start = now;
         b->win_pages = 0;
     }
     b->started = true;
+    b->limited = false;
     b->last = now;
     b->win_pages++;
     m = b->compressing;

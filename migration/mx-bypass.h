@@ -30,6 +30,7 @@ typedef struct MxBypass {
     double rate[2];         /* pages/s: [0] raw, [1] compressed */
     int64_t rate_at[2];     /* when rate[] was measured */
     bool measured[2];       /* rate[] holds a figure */
+    bool limited;           /* the next pause is the bandwidth limiter's */
 } MxBypass;
 
 /* Start of a migration: compressing, nothing measured. */
@@ -42,6 +43,13 @@ void mx_bypass_init(MxBypass *b);
  * state alone.
  */
 bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now);
+
+/*
+ * The max-bandwidth limiter is about to sleep (same thread as the steps):
+ * the pause before the next page is part of the current mode's throughput,
+ * not a gap.
+ */
+void mx_bypass_limited(MxBypass *b, bool enabled);
 
 /* The mode the last step chose (true with @enabled false); any thread. */
 bool mx_bypass_is_compressing(MxBypass *b, bool enabled);

@@ -225,6 +225,11 @@ bool mx_bypass_compress_now(void)
     return false;
 }
 
+void mx_bypass_rate_limited(void)
+{
+    mx_bypass_limited(&mx_bypass, migrate_compress_bypass());
+}
+
 void mx_compress_fill_stats(MigrationInfo *info)
 {
     CompressionStats *c;

@@ -14,10 +14,13 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "qemu/units.h"
 #include "../migration/mx-bypass.h"
 
 #define US          SCALE_US
 #define MAX_SPANS   1024
+#define SLICE_NS    (100 * SCALE_MS)    /* the limiter's time slice */
+#define PAGE        4096
 
 /* A stretch of time spent in one mode */
 typedef struct Span {
@@ -34,6 +37,10 @@ typedef struct Sim {
     int64_t pause;          /* pause this long ... */
     int64_t pause_every;    /* ... after this much sending (0: never) */
     int64_t sent_since_pause;
+    int64_t limit;          /* bytes per SLICE_NS (0: no limit) ... */
+    int64_t bytes[2];       /* ... and a page's bytes in each mode */
+    int64_t slice_start;
+    int64_t used;
     uint64_t pages[2];
     int64_t time[2];        /* sending time spent in each mode */
     Span span[MAX_SPANS];
@@ -75,6 +82,19 @@ static void sim_run_until(Sim *s, int64_t until)
         s->time[c] += s->cost[c];
         s->now += s->cost[c];
         sp->end = s->now;
+        if (s->limit) {
+            /* like migration_rate_limit() */
+            s->used += s->bytes[c];
+            if (s->now - s->slice_start >= SLICE_NS) {
+                s->slice_start = s->now;
+                s->used = 0;
+            } else if (s->used >= s->limit) {
+                mx_bypass_limited(&s->b, s->enabled);
+                s->now = s->slice_start + SLICE_NS;
+                s->slice_start = s->now;
+                s->used = 0;
+            }
+        }
         if (s->pause_every) {
             s->sent_since_pause += s->cost[c];
             if (s->sent_since_pause >= s->pause_every) {
@@ -93,6 +113,11 @@ static void sim_run(Sim *s, int64_t ns)
 static double share_compressed(Sim *s)
 {
     return (double)s->time[1] / (s->time[0] + s->time[1]);
+}
+
+static double share_pages_compressed(Sim *s)
+{
+    return (double)s->pages[1] / (s->pages[0] + s->pages[1]);
 }
 
 /*
@@ -274,11 +299,11 @@ static void test_pauses_ignored(void)
 }
 
 /*
- * (d) a pause just over MX_GAP_NS within every window (the max-bandwidth
- * limiter sleeping): no window completes, nothing is measured, and
- * compression stays on.
+ * (d) a pause just over MX_GAP_NS within every window (a guest that dirties
+ * little, so that every round finds little to send): no window completes,
+ * nothing is measured, and compression stays on.
  */
-static void test_limiter_pauses(void)
+static void test_short_runs(void)
 {
     Sim s;
     double rate;
@@ -300,6 +325,48 @@ static void test_limiter_pauses(void)
     sim_run(&s, 5 * MX_STALE_NS);
     g_assert_true(mx_bypass_rate(&s.b, true, &rate, &at));
     g_assert_true(mx_bypass_rate(&s.b, false, &rate, &at));
+}
+
+static void sim_limit(Sim *s, int64_t bytes_per_s, int ratio)
+{
+    s->limit = bytes_per_s / (NANOSECONDS_PER_SECOND / SLICE_NS);
+    s->bytes[0] = PAGE;
+    s->bytes[1] = PAGE / ratio;
+    s->slice_start = s->now;
+}
+
+/*
+ * (d) the max-bandwidth limiter's sleeps are no gaps: they are what a mode
+ * gets through the limit, and the rule compares modes by that.
+ */
+static void test_limiter(void)
+{
+    Sim s;
+
+    /*
+     * 32 MiB/s: raw pages run into the limit (8192 pages/s), compressed
+     * ones (4:1) do not, the compressor makes 20000 pages/s: compress.
+     * (With the limiter's sleeps dropped as gaps, raw was never measured
+     * and the rule stayed raw once it went there to measure it.)
+     */
+    sim_init(&s, 2 * US, 50 * US);
+    sim_limit(&s, 32 * MiB, 4);
+    sim_run(&s, 10 * MX_STALE_NS);
+    g_assert_cmpfloat(share_pages_compressed(&s), >, 0.9);
+    check_rate(&s, true);
+
+    /* 100 MB/s, a slow compressor (5000 pages/s): raw */
+    sim_init(&s, 2 * US, 200 * US);
+    sim_limit(&s, 100 * 1000 * 1000, 4);
+    sim_run(&s, 10 * MX_STALE_NS);
+    g_assert_cmpfloat(share_pages_compressed(&s), <, 0.1);
+
+    /* both modes run into the limit: compressed pages are smaller */
+    sim_init(&s, 2 * US, 4 * US);
+    sim_limit(&s, 32 * MiB, 4);
+    sim_run(&s, 10 * MX_STALE_NS);
+    g_assert_cmpfloat(share_pages_compressed(&s), >, 0.9);
+    g_assert_cmpint(s.pages[1], >, 3 * s.pages[0]);
 }
 
 /* (e) compress-bypass off: always compress, nothing measured */
@@ -346,7 +413,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-bypass/hysteresis", test_hysteresis);
     g_test_add_func("/mx-bypass/bottleneck-changes", test_bottleneck_changes);
     g_test_add_func("/mx-bypass/pauses-ignored", test_pauses_ignored);
-    g_test_add_func("/mx-bypass/limiter-pauses", test_limiter_pauses);
+    g_test_add_func("/mx-bypass/short-runs", test_short_runs);
+    g_test_add_func("/mx-bypass/limiter", test_limiter);
     g_test_add_func("/mx-bypass/disabled", test_disabled);
     return g_test_run();
 }
