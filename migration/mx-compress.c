@@ -1,6 +1,7 @@
 /*
  * qemu-mx: lz4 for the threads of the 'compress' capability, the
- * compress-bypass rule, and the compression statistics of qemu-mx.
+ * compress-bypass rule's state and clock (the rule is in mx-bypass.c), and
+ * the compression statistics of qemu-mx.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -15,6 +16,7 @@
 #include "qemu-file.h"
 #include "ram.h"
 #include "mx-compress.h"
+#include "mx-bypass.h"
 #ifdef CONFIG_LZ4
 #include "mx-lz4-codec.h"
 #endif
@@ -263,81 +265,38 @@ void mx_compress_report_unexpected(bool lz4_page)
 }
 
 /* --------------------------------------------------------------------- */
-/*
- * compress-bypass: compress or not, decided by measurement.
- *
- * The migration thread counts the pages it moves on in windows of
- * MX_WIN_NS, separately for the two modes.  With the link as the
- * bottleneck compression moves more pages per second (the link carries
- * compressed pages); with the CPU as the bottleneck it moves fewer than the
- * link would carry raw.  So: compress while the compressed page rate is at
- * least 1/MX_HYST of the raw page rate, else send raw.  The mode not in use
- * is measured again for one window once its figure is MX_STALE_NS old.  A
- * window with a pause of more than MX_GAP_NS (bitmap sync, nothing left to
- * send, the max-bandwidth limiter sleeping) says nothing about either
- * bottleneck and is dropped; under a bandwidth limit compression stays on.
- */
-#define MX_WIN_NS   (50 * SCALE_MS)
-#define MX_GAP_NS   (20 * SCALE_MS)
-#define MX_STALE_NS (2000 * SCALE_MS)
-#define MX_HYST     1.10
+/* compress-bypass: the rule is in mx-bypass.c, here its clock and state */
 
-static struct {
-    bool compressing;
-    int64_t win_start;
-    int64_t last;
-    uint64_t win_pages;
-    double rate[2];             /* pages/s: [0] raw, [1] compressed */
-    int64_t rate_at[2];
-} mx_bypass;
+static MxBypass mx_bypass;
 
 void mx_compress_save_setup(void)
 {
     memset(&mx_stats, 0, sizeof(mx_stats));
     memset(&mx_converge, 0, sizeof(mx_converge));
-    memset(&mx_bypass, 0, sizeof(mx_bypass));
-    qatomic_set(&mx_bypass.compressing, true);
+    mx_bypass_init(&mx_bypass);
 }
 
 bool mx_bypass_compressing(void)
 {
-    return !migrate_compress_bypass() || qatomic_read(&mx_bypass.compressing);
+    return mx_bypass_is_compressing(&mx_bypass, migrate_compress_bypass());
 }
 
 bool mx_bypass_compress_now(void)
 {
-    int64_t now;
-    int m;
+    bool bypass = migrate_compress_bypass();
 
-    if (!migrate_compress_bypass()) {
+    if (mx_bypass_step(&mx_bypass, bypass, bypass ? get_clock() : 0)) {
         return true;
     }
-    now = get_clock();
-    if (!mx_bypass.last || now - mx_bypass.last > MX_GAP_NS) {
-        mx_bypass.win_start = now;
-        mx_bypass.win_pages = 0;
-    }
-    mx_bypass.last = now;
-    mx_bypass.win_pages++;
-    m = mx_bypass.compressing;
-    if (now - mx_bypass.win_start >= MX_WIN_NS) {
-        mx_bypass.rate[m] = mx_bypass.win_pages * (double)NANOSECONDS_PER_SECOND
-                            / (now - mx_bypass.win_start);
-        mx_bypass.rate_at[m] = now;
-        if (!mx_bypass.rate_at[!m] ||
-            now - mx_bypass.rate_at[!m] > MX_STALE_NS) {
-            m = !m;     /* measure the other mode again */
-        } else {
-            m = mx_bypass.rate[1] * MX_HYST >= mx_bypass.rate[0];
-        }
-        qatomic_set(&mx_bypass.compressing, m);
-        mx_bypass.win_start = now;
-        mx_bypass.win_pages = 0;
-    }
-    if (!m && migrate_use_compression()) {
+    if (migrate_use_compression()) {
         mx_stats_page(false, 0, 0, true);
     }
-    return m;
+    return false;
+}
+
+void mx_bypass_rate_limited(void)
+{
+    mx_bypass_limited(&mx_bypass, migrate_compress_bypass());
 }
 
 void mx_compress_fill_stats(MigrationInfo *info)
@@ -375,5 +334,5 @@ void mx_compress_fill_stats(MigrationInfo *info)
     c->has_cpu_bypassed = true;
     c->cpu_bypassed = qatomic_read(&mx_stats.cpu_bypassed);
     c->has_bypass_active = true;
-    c->bypass_active = bypass && !qatomic_read(&mx_bypass.compressing);
+    c->bypass_active = !mx_bypass_is_compressing(&mx_bypass, bypass);
 }

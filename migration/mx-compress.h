@@ -83,6 +83,8 @@ void mx_compress_save_setup(void);
 bool mx_bypass_compress_now(void);
 /* Read by multifd channels. */
 bool mx_bypass_compressing(void);
+/* Migration thread: the max-bandwidth limiter is about to sleep. */
+void mx_bypass_rate_limited(void);
 
 /* Statistics (also updated by the multifd lz4 channels). */
 void mx_stats_page(bool compressed, uint64_t in, uint64_t out,

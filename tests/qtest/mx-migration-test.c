@@ -208,6 +208,53 @@ static void test_mx_compress_zlib_bypass(void)
     mx_compress_two_passes(mx_start_zlib_bypass);
 }
 
+/*
+ * compress-bypass with the CPU as the bottleneck: one zlib thread at level
+ * 9 against an unlimited local socket.  Compressing moves far fewer pages
+ * per second than sending them raw, so the bypass rule must switch
+ * compression off: most pages go raw as cpu-bypassed, only the measuring
+ * windows compress.
+ */
+static void *mx_start_zlib_cpu_bound(QTestState *from, QTestState *to)
+{
+    mx_compress_setup(from, "zlib", true);
+    mx_compress_setup(to, "zlib", true);
+    migrate_set_parameter_int(from, "compress-threads", 1);
+    migrate_set_parameter_int(from, "compress-level", 9);
+    migrate_set_parameter_int(from, "max-bandwidth", 0);    /* no limit */
+    return NULL;
+}
+
+static void mx_finish_check_cpu_bypassed(QTestState *from, QTestState *to,
+                                         void *opaque)
+{
+    QDict *rsp = wait_command(from, "{ 'execute': 'query-migrate' }");
+    QDict *c = qdict_get_qdict(rsp, "compression");
+    int64_t cpu_bypassed, pages;
+
+    g_assert(c);
+    g_assert_cmpstr(qdict_get_str(c, "method"), ==, "zlib");
+    cpu_bypassed = qdict_get_int(c, "cpu-bypassed");
+    pages = qdict_get_int(c, "pages");
+    g_test_message("compressed pages %" PRId64 ", cpu-bypassed %" PRId64,
+                   pages, cpu_bypassed);
+    g_assert_cmpint(cpu_bypassed, >, 0);
+    /* the rule decided for raw, not only measured it for a window */
+    g_assert_cmpint(cpu_bypassed, >, pages);
+    qobject_unref(rsp);
+}
+
+static void test_mx_compress_zlib_cpu_bound(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "tcp:127.0.0.1:0",
+        .start_hook = mx_start_zlib_cpu_bound,
+        .finish_hook = mx_finish_check_cpu_bypassed,
+        .iterations = 2,
+    };
+    test_precopy_common(&args);
+}
+
 /* lz4 source into a zlib destination: refused, destination quits */
 static void *mx_start_lz4_into_zlib(QTestState *from, QTestState *to)
 {
@@ -332,6 +379,8 @@ static void mx_migration_add_tests(void)
                    test_mx_parameters_global);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
                    test_mx_compress_zlib_bypass);
+    qtest_add_func("/migration/mx/compress/zlib-cpu-bound",
+                   test_mx_compress_zlib_cpu_bound);
 #ifdef CONFIG_ZSTD
     qtest_add_func("/migration/mx/multifd/zstd-stats",
                    test_mx_multifd_zstd_stats);

@@ -1,0 +1,64 @@
+/*
+ * qemu-mx: the compress-bypass rule (docs/mx/lz4-compression.md), on its
+ * own: no migration state and no clock of its own, so that a unit test can
+ * drive it with a fake clock (tests/unit/test-mx-bypass.c).
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef MIGRATION_MX_BYPASS_H
+#define MIGRATION_MX_BYPASS_H
+
+#include "qemu/timer.h"
+
+/* Length of a measuring window */
+#define MX_WIN_NS   ((int64_t)50 * SCALE_MS)
+/* A pause longer than this between two pages drops the current window */
+#define MX_GAP_NS   ((int64_t)20 * SCALE_MS)
+/* The mode not in use is measured again once its figure is this old */
+#define MX_STALE_NS ((int64_t)2000 * SCALE_MS)
+/* Compress while compressed rate * MX_HYST >= raw rate */
+#define MX_HYST     1.10
+
+typedef struct MxBypass {
+    bool compressing;       /* current mode; read by other threads */
+    bool started;           /* a page was seen */
+    int64_t win_start;
+    int64_t last;           /* time of the previous page */
+    uint64_t win_pages;
+    double rate[2];         /* pages/s: [0] raw, [1] compressed */
+    int64_t rate_at[2];     /* when rate[] was measured */
+    bool measured[2];       /* rate[] holds a figure */
+    bool limited;           /* the next pause is the bandwidth limiter's */
+} MxBypass;
+
+/* Start of a migration: compressing, nothing measured. */
+void mx_bypass_init(MxBypass *b);
+
+/*
+ * Once per page, from one thread, @now in ns of a monotonic clock: counts
+ * the page and returns true to compress it, false to send it raw.  With
+ * @enabled false (compress-bypass off) it always compresses and leaves the
+ * state alone.
+ */
+bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now);
+
+/*
+ * The max-bandwidth limiter is about to sleep (same thread as the steps):
+ * the pause before the next page is part of the current mode's throughput,
+ * not a gap.
+ */
+void mx_bypass_limited(MxBypass *b, bool enabled);
+
+/* The mode the last step chose (true with @enabled false); any thread. */
+bool mx_bypass_is_compressing(MxBypass *b, bool enabled);
+
+/*
+ * Last measured rate of a mode in pages/s, and when it was measured;
+ * false if that mode was never measured.
+ */
+bool mx_bypass_rate(const MxBypass *b, bool compressed, double *rate,
+                    int64_t *at);
+
+#endif
