@@ -51,12 +51,13 @@ def _cpu(tl, side, i0, i1):
 def run_row(run):
     tl = [e for e in run.get("timeline") or [] if e.get("t") is not None and e["t"] >= 0]
     met = run.get("metrics") or {}
-    completed = met.get("total_time_s") is not None and run.get("result") == "ok"
+    # converged: the migration completed; ok: and the guest's data checked out
+    completed = met.get("total_time_s") is not None
     row = {"scenario": (run.get("scenario") or {}).get("name"), "qemu": run.get("qemu"),
-           "repeat": run.get("repeat"), "converged": completed,
+           "repeat": run.get("repeat"), "converged": completed, "ok": run.get("result") == "ok",
            "timeout_s": (run.get("scenario") or {}).get("flow_timeout_s"),
            "oracle_differing": ((run.get("verdict") or {}).get("oracle") or {}).get("pages_differing"),
-           "error": None if completed else (run.get("error") or "")[:160]}
+           "error": None if run.get("result") == "ok" else (run.get("error") or "")[:160]}
     if not tl:
         return row
     i1 = _end_index(tl)
@@ -116,6 +117,7 @@ def aggregate(rows):
     for (sc, q), rs in groups.items():
         ent = {"scenario": sc, "qemu": q, "runs": len(rs),
                "converged": sum(1 for r in rs if r["converged"]),
+               "ok": sum(1 for r in rs if r["ok"]),
                "oracle_bad": sum(1 for r in rs if r.get("oracle_differing")),
                "timeout_s": rs[0].get("timeout_s"),
                "errors": sorted({r["error"] for r in rs if r.get("error")})}
@@ -151,16 +153,17 @@ def markdown(agg, title):
         rows = [a for a in agg if _link(a["scenario"]) == link]
         base = next((a for a in rows if a["scenario"].startswith("zlib-threads") and a["qemu"] == "stock"), None)
         lines += ["## %s" % LINKS.get(link, link), "",
-                  "| scenario | qemu | converged | time s | downtime ms | wire MiB | data GiB | "
+                  "| scenario | qemu | converged | data ok | time s | downtime ms | wire MiB | data GiB | "
                   "CPU-s src | CPU-s dst | CPU-s/GiB | vs zlib | vs none | ratio of compressed pages | share of samples with bypass active |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for a in sorted(rows, key=lambda a: (a["scenario"], a["qemu"] != "stock")):
             none = next((b for b in rows if b["scenario"].startswith("none-") and b["qemu"] == a["qemu"]), None)
             vs_zlib = (a["cpu_per_gib"] / base["cpu_per_gib"]) if base and base.get("cpu_per_gib") and a.get("cpu_per_gib") else None
             vs_none = (a["time_s"] / none["time_s"]) if none and none.get("time_s") and a.get("time_s") else None
-            t = _f(a["time_s"], "%.1f") if a["converged"] == a["runs"] else ">%s" % a["timeout_s"]
-            lines.append("| %s | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                a["scenario"], a["qemu"], a["converged"], a["runs"], t, _f(a["downtime_ms"], "%.0f"),
+            t = _f(a["time_s"], "%.1f") if a["converged"] == a["runs"] else (
+                ">%s" % a["timeout_s"] if not a["converged"] else _f(a["time_s"], "%.1f") + "*")
+            lines.append("| %s | %s | %d/%d | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                a["scenario"], a["qemu"], a["converged"], a["runs"], a["ok"], a["runs"], t, _f(a["downtime_ms"], "%.0f"),
                 _f(a["wire_mib"], "%.0f"), _f(a["data_gib"]), _f(a["cpu_src"], "%.1f"),
                 _f(a["cpu_dst"], "%.1f"), _f(a["cpu_per_gib"]), _f(vs_zlib), _f(vs_none),
                 _f(a["ratio"], "%.3f"), _f(a["bypass_active_share"])))
@@ -171,7 +174,8 @@ def markdown(agg, title):
                                                for a in bad)))
     errs = [(a["scenario"], a["qemu"], e) for a in agg for e in a["errors"]]
     if errs:
-        lines += ["", "Runs that did not complete:", ""]
+        lines += ["", "Runs that did not converge, or whose guest data did not check out "
+                  "(`*` after a time: median of the runs that converged):", ""]
         lines += ["- %s/%s: %s" % e for e in errs]
     return "\n".join(lines) + "\n"
 
