@@ -53,7 +53,7 @@ void mx_bypass_limited(MxBypass *b, bool enabled)
     }
 }
 
-bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now)
+bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done)
 {
     int m;
 
@@ -62,15 +62,14 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now)
     }
     if (!b->started || (now - b->last > MX_GAP_NS && !b->limited)) {
         b->win_start = now;
-        b->win_pages = 0;
+        b->win_done = done;
     }
     b->started = true;
     b->limited = false;
     b->last = now;
-    b->win_pages++;
     m = b->compressing;
     if (now - b->win_start >= MX_WIN_NS) {
-        b->rate[m] = b->win_pages * (double)NANOSECONDS_PER_SECOND
+        b->rate[m] = (done - b->win_done) * (double)NANOSECONDS_PER_SECOND
                      / (now - b->win_start);
         b->rate_at[m] = now;
         b->measured[m] = true;
@@ -81,7 +80,7 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now)
         }
         qatomic_set(&b->compressing, m);
         b->win_start = now;
-        b->win_pages = 0;
+        b->win_done = done;
     }
     return m;
 }

@@ -26,7 +26,7 @@ typedef struct MxBypass {
     bool started;           /* a page was seen */
     int64_t win_start;
     int64_t last;           /* time of the previous page */
-    uint64_t win_pages;
+    uint64_t win_done;      /* progress at the start of the window */
     double rate[2];         /* pages/s: [0] raw, [1] compressed */
     int64_t rate_at[2];     /* when rate[] was measured */
     bool measured[2];       /* rate[] holds a figure */
@@ -37,12 +37,15 @@ typedef struct MxBypass {
 void mx_bypass_init(MxBypass *b);
 
 /*
- * Once per page, from one thread, @now in ns of a monotonic clock: counts
- * the page and returns true to compress it, false to send it raw.  With
- * @enabled false (compress-bypass off) it always compresses and leaves the
- * state alone.
+ * Once per page, from one thread, @now in ns of a monotonic clock: returns
+ * true to compress the page, false to send it raw.  @done is the caller's
+ * running count of data pages sent so far (zero pages left out): a window's
+ * rate is its growth per second, so both modes are judged by the RAM data
+ * they move, whatever share of zero pages the window happened to cross.
+ * With @enabled false (compress-bypass off) it always compresses and leaves
+ * the state alone.
  */
-bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now);
+bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done);
 
 /*
  * The max-bandwidth limiter is about to sleep (same thread as the steps):

@@ -285,7 +285,10 @@ bool mx_bypass_compress_now(void)
 {
     bool bypass = migrate_compress_bypass();
 
-    if (mx_bypass_step(&mx_bypass, bypass, bypass ? get_clock() : 0)) {
+    /* data pages so far: raw ones and those the compressors accounted */
+    uint64_t done = ram_counters.normal + compression_counters.pages;
+
+    if (mx_bypass_step(&mx_bypass, bypass, bypass ? get_clock() : 0, done)) {
         return true;
     }
     if (migrate_use_compression()) {
