@@ -70,6 +70,12 @@ bool mx_compress_account(MxCompressCtx *ctx);
 /* Destination: decode one lz4 page into @dst; 0 or -1 (reported). */
 int mx_decompress_lz4(MxCompressCtx *ctx, const uint8_t *src, int len,
                       uint8_t *dst, size_t page);
+/*
+ * Destination, loading thread: read one lz4 page of @len bytes (at most
+ * @max_len) from @f and decode it into @host; 0, or -errno (reported).
+ */
+int mx_lz4_load_page(QEMUFile *f, uint8_t *host, int len, int max_len);
+void mx_lz4_load_cleanup(void);
 /* Destination: flags that must not appear, and the error for them. */
 int mx_compress_invalid_flags(int zlib_flag, int lz4_flag);
 void mx_compress_report_unexpected(bool lz4_page);
