@@ -30,6 +30,7 @@
 void mx_bypass_init(MxBypass *b)
 {
     memset(b, 0, sizeof(*b));
+    b->pays = true;
     qatomic_set(&b->compressing, true);
 }
 
@@ -53,7 +54,8 @@ void mx_bypass_limited(MxBypass *b, bool enabled)
     }
 }
 
-bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done)
+bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done,
+                    uint64_t unshrunk)
 {
     int m;
 
@@ -63,6 +65,7 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done)
     if (!b->started || (now - b->last > MX_GAP_NS && !b->limited)) {
         b->win_start = now;
         b->win_done = done;
+        b->win_unshrunk = unshrunk;
     }
     b->started = true;
     b->limited = false;
@@ -73,14 +76,21 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done)
                      / (now - b->win_start);
         b->rate_at[m] = now;
         b->measured[m] = true;
+        if (m && done > b->win_done) {
+            /* did compression save bytes: most pages it tried shrank? */
+            b->pays = 2 * (unshrunk - b->win_unshrunk) < done - b->win_done;
+        }
         if (!b->measured[!m] || now - b->rate_at[!m] > MX_STALE_NS) {
             m = !m;     /* measure the other mode again */
-        } else {
+        } else if (b->pays) {
             m = b->rate[1] * MX_HYST >= b->rate[0];
+        } else {
+            m = b->rate[1] >= b->rate[0] * MX_HYST;
         }
         qatomic_set(&b->compressing, m);
         b->win_start = now;
         b->win_done = done;
+        b->win_unshrunk = unshrunk;
     }
     return m;
 }

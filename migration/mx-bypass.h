@@ -18,7 +18,11 @@
 #define MX_GAP_NS   ((int64_t)20 * SCALE_MS)
 /* The mode not in use is measured again once its figure is this old */
 #define MX_STALE_NS ((int64_t)2000 * SCALE_MS)
-/* Compress while compressed rate * MX_HYST >= raw rate */
+/*
+ * Compress while compressed rate * MX_HYST >= raw rate, as long as compression
+ * saves bytes; once most pages it tries do not shrink, compress only while
+ * compressed rate >= raw rate * MX_HYST.
+ */
 #define MX_HYST     1.10
 
 typedef struct MxBypass {
@@ -27,6 +31,8 @@ typedef struct MxBypass {
     int64_t win_start;
     int64_t last;           /* time of the previous page */
     uint64_t win_done;      /* progress at the start of the window */
+    uint64_t win_unshrunk;  /* pages that did not shrink, at window start */
+    bool pays;              /* the last compressed window saved bytes */
     double rate[2];         /* pages/s: [0] raw, [1] compressed */
     int64_t rate_at[2];     /* when rate[] was measured */
     bool measured[2];       /* rate[] holds a figure */
@@ -42,10 +48,14 @@ void mx_bypass_init(MxBypass *b);
  * running count of data pages sent so far (zero pages left out): a window's
  * rate is its growth per second, so both modes are judged by the RAM data
  * they move, whatever share of zero pages the window happened to cross.
+ * @unshrunk is the running count of pages the compressors tried and sent raw
+ * because they did not shrink: when most pages of a compressed window did
+ * not, compression saves nothing and loses its margin (MX_HYST).
  * With @enabled false (compress-bypass off) it always compresses and leaves
  * the state alone.
  */
-bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done);
+bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done,
+                    uint64_t unshrunk);
 
 /*
  * The max-bandwidth limiter is about to sleep (same thread as the steps):

@@ -324,7 +324,8 @@ bool mx_bypass_compress_now(void)
     /* data pages so far: raw ones and those the compressors accounted */
     uint64_t done = ram_counters.normal + compression_counters.pages;
 
-    if (mx_bypass_step(&mx_bypass, bypass, bypass ? get_clock() : 0, done)) {
+    if (mx_bypass_step(&mx_bypass, bypass, bypass ? get_clock() : 0, done,
+                       qatomic_read(&mx_stats.bypassed))) {
         return true;
     }
     if (migrate_use_compression()) {

@@ -43,6 +43,8 @@ typedef struct Sim {
     int64_t used;
     uint64_t pages[2];
     int64_t time[2];        /* sending time spent in each mode */
+    bool incompressible;    /* compressed mode: no page shrinks */
+    uint64_t unshrunk;
     int raw_zeros;          /* raw mode: zero pages after each data page */
     int64_t zero_ns;        /* ... each checked inline this fast */
     int zero_phase;
@@ -72,7 +74,7 @@ static void sim_run_until(Sim *s, int64_t until)
 {
     while (s->now < until) {
         bool c = mx_bypass_step(&s->b, s->enabled, s->now,
-                                s->pages[0] + s->pages[1]);
+                                s->pages[0] + s->pages[1], s->unshrunk);
         Span *sp = s->nspans ? &s->span[s->nspans - 1] : NULL;
 
         g_assert(c == mx_bypass_is_compressing(&s->b, s->enabled));
@@ -90,6 +92,9 @@ static void sim_run_until(Sim *s, int64_t until)
             continue;
         }
         s->zero_phase = 0;
+        if (c && s->incompressible) {
+            s->unshrunk++;      /* tried, did not shrink, sent raw */
+        }
         s->pages[c]++;
         s->time[c] += s->cost[c];
         s->now += s->cost[c];
@@ -233,6 +238,31 @@ static void test_zero_pages(void)
     sim_run(&s, 10 * MX_STALE_NS);
     check_probes_only(&s, false);
     g_assert_cmpfloat(share_pages_compressed(&s), >, 0.9);
+}
+
+/*
+ * (a3) incompressible pages: the compressors give up quickly, so the
+ * compressing page rate is within the margin compression gets (here 95% of
+ * raw), but nothing shrinks: compression saves nothing and the margin must
+ * not keep it on.  With pages that shrink, the same rates keep compressing.
+ */
+static void test_incompressible(void)
+{
+    Sim s;
+
+    sim_init(&s, 100 * US, 105 * US);
+    s.incompressible = true;
+    sim_run(&s, 3 * MX_WIN_NS);
+    g_assert_false(mx_bypass_is_compressing(&s.b, true));
+    sim_reset_counts(&s);
+    sim_run(&s, 10 * MX_STALE_NS);
+    check_probes_only(&s, true);
+    g_assert_cmpfloat(share_compressed(&s), <, 0.05);
+
+    sim_init(&s, 100 * US, 105 * US);
+    sim_run(&s, 10 * MX_STALE_NS);
+    g_assert_true(mx_bypass_is_compressing(&s.b, true));
+    g_assert_cmpfloat(share_compressed(&s), >, 0.9);
 }
 
 /* (b) link-bound: compressed pages move faster, the rule keeps compressing */
@@ -447,6 +477,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mx-bypass/cpu-bound", test_cpu_bound);
     g_test_add_func("/mx-bypass/zero-pages", test_zero_pages);
+    g_test_add_func("/mx-bypass/incompressible", test_incompressible);
     g_test_add_func("/mx-bypass/link-bound", test_link_bound);
     g_test_add_func("/mx-bypass/hysteresis", test_hysteresis);
     g_test_add_func("/mx-bypass/bottleneck-changes", test_bottleneck_changes);
