@@ -4,9 +4,10 @@
 #     (the RAM oracle's dump of a migrated 1 GiB guest), text and random corpora;
 #  2. RAM migration of a 1 GiB guest dirtying 100 MiB/s over 1 and 10 Gbit/s links,
 #     stock zlib vs qemu-mx lz4/zstd/none (bench/scenarios/compression.json).
-#  MX_BENCH_PARTS="core migration" (default both), MX_BENCH_REPEATS (default 3).
+#  3. compress-bypass against no compression, qemu-mx only (compression-bypass.json).
+#  MX_BENCH_PARTS="core migration bypass" (default all), MX_BENCH_REPEATS (default 3).
 set -euo pipefail
-parts=${MX_BENCH_PARTS:-core migration}
+parts=${MX_BENCH_PARTS:-core migration bypass}
 repeats=${MX_BENCH_REPEATS:-3}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/bench/results/compression}
@@ -28,4 +29,9 @@ if [[ " $parts " == *" migration "* ]]; then
     "$top/tests/mx-e2e/mx-e2e" bench -q --scenarios "$top/bench/scenarios/compression.json" \
         --repeats "$repeats" --out "$out/migration" || true
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/migration"
+fi
+if [[ " $parts " == *" bypass "* ]]; then
+    "$top/tests/mx-e2e/mx-e2e" bench -q --scenarios "$top/bench/scenarios/compression-bypass.json" \
+        --binary "mx=$top/build/qemu/qemu-system-x86_64" --repeats "$repeats" --out "$out/bypass" || true
+    /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/bypass"
 fi
