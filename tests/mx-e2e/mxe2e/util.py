@@ -3,9 +3,11 @@
 import atexit
 import datetime
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -101,6 +103,48 @@ def install_signal_handlers():
 
 
 atexit.register(run_all_cleanups)
+
+
+# --------------------------------------------------------------------------
+# Unix sockets: sun_path holds at most 107 bytes, and a run directory under a
+# checkout in a deep directory is longer than that.  Sockets therefore live in
+# one short private directory per harness process, removed by the cleanup
+# registry (normal exit, exceptions, SIGINT/SIGTERM/SIGHUP); the run's files
+# stay in its run directory.
+
+SUN_PATH_MAX = 107
+_sock_dir = [None]
+_sock_seq = [0]
+
+
+def _remove_sock_dir():
+    d, _sock_dir[0] = _sock_dir[0], None
+    if d:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def sock_dir():
+    """The process's short directory for unix sockets (created on first use)."""
+    with _cleanup_lock:
+        if _sock_dir[0] is None:
+            # MX_E2E_SOCK_DIR picks another parent (the deep-checkout test uses
+            # it as its negative control).
+            base = os.environ.get("MX_E2E_SOCK_DIR") or (
+                "/tmp" if os.access("/tmp", os.W_OK) else tempfile.gettempdir())
+            _sock_dir[0] = tempfile.mkdtemp(prefix="mxe2e-", dir=base)
+            register_cleanup(_remove_sock_dir, "socket directory " + _sock_dir[0])
+        return _sock_dir[0]
+
+
+def sock_path(name):
+    """A fresh unix socket path for `name` (unique within this process)."""
+    with _cleanup_lock:
+        _sock_seq[0] += 1
+        path = os.path.join(sock_dir(), "%d-%s" % (_sock_seq[0], name))
+    if len(path.encode()) > SUN_PATH_MAX:
+        raise HarnessError("unix socket path too long (%d > %d bytes): %s" % (
+            len(path.encode()), SUN_PATH_MAX, path))
+    return path
 
 
 # --------------------------------------------------------------------------

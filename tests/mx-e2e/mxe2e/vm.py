@@ -11,7 +11,7 @@ import threading
 import time
 
 from .qmp import QMP, Listener
-from .util import HarnessError, Timeout, register_cleanup, run_cleanup, run
+from .util import HarnessError, Timeout, register_cleanup, run_cleanup, run, sock_path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 _version_cache = {}
@@ -204,8 +204,10 @@ class VM:
         self.serial = None
         self._thread_cpu = {}
         self._cleanup = None
-        self.qmp_path = os.path.join(rundir, "%s.qmp" % name)
-        self.serial_path = os.path.join(rundir, "%s.serial.sock" % name)
+        # Sockets go to a short directory of their own (util.sock_path), the
+        # logs stay in the run directory.
+        self.qmp_path = sock_path("%s.qmp" % name)
+        self.serial_path = sock_path("%s.serial" % name)
         self.qemu_log = os.path.join(rundir, "qemu-%s.log" % name)
         self.serial_log = os.path.join(rundir, "serial-%s.log" % name)
 
