@@ -597,7 +597,7 @@ QIOChannelVMState *qio_channel_vmstate_new(BlockDriverState *bs,
     if (bdrv_get_info(bs, &bdi) == 0 && bdi.cluster_size > 0) {
         s->align = bdi.cluster_size;
     } else {
-        s->align = 64 * KiB;
+        s->align = VMSTATE_IO_ALIGN_DEFAULT;
     }
     s->align = MAX(s->align, bdrv_opt_mem_align(bs));
 

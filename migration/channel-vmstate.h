@@ -24,6 +24,12 @@ OBJECT_DECLARE_SIMPLE_TYPE(QIOChannelVMState, QIO_CHANNEL_VMSTATE)
 #define VMSTATE_IO_WRITE_DEPTH_DEFAULT  8
 #define VMSTATE_IO_READ_CHUNK_DEFAULT   (8 * MiB)
 #define VMSTATE_IO_READ_DEPTH_DEFAULT   2
+/*
+ * Write alignment when the image reports no cluster size (raw files, most
+ * protocol nodes): qcow2's default cluster size, a multiple of every
+ * O_DIRECT alignment in practice (the node's own alignment is applied too).
+ */
+#define VMSTATE_IO_ALIGN_DEFAULT        (64 * KiB)
 
 /**
  * qio_channel_vmstate_new:
