@@ -19,7 +19,10 @@
 #include "migration.h"
 #include "trace.h"
 #include "multifd.h"
-#include "mx-compress.h"
+#include "mx-bypass.h"
+#include "mx-bypass-state.h"
+#include "mx-compress-stats.h"
+#include "mx-params.h"
 #include "mx-lz4-codec.h"
 
 /* Not a bit of its own: 3 is neither zlib (1) nor zstd (2) to stock 7.2. */
@@ -144,12 +147,14 @@ static int lz4_recv_pages(MultiFDRecvParams *p, Error **errp)
     int ret;
 
     if (flags != MULTIFD_FLAG_LZ4) {
+        trace_mx_multifd_lz4_refused(p->id, in_size, "compression flags");
         error_setg(errp, "multifd %u: flags received %x flags expected %x "
                    "(multifd-compression must be lz4 on both sides)",
                    p->id, flags, MULTIFD_FLAG_LZ4);
         return -1;
     }
     if (in_size > z->buf_len) {
+        trace_mx_multifd_lz4_refused(p->id, in_size, "oversized");
         error_setg(errp, "multifd %u: lz4 packet of %u bytes, at most %zu",
                    p->id, in_size, z->buf_len);
         return -1;
@@ -161,6 +166,7 @@ static int lz4_recv_pages(MultiFDRecvParams *p, Error **errp)
     if (mx_lz4_packet_parse(z->buf, in_size, p->normal_num,
                             qemu_target_page_size(), z->bounce,
                             lz4_place_page, p, &why) < 0) {
+        trace_mx_multifd_lz4_refused(p->id, in_size, why);
         error_setg(errp, "multifd %u: bad lz4 packet: %s", p->id, why);
         return -1;
     }

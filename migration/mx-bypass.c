@@ -78,7 +78,8 @@ bool mx_bypass_step(MxBypass *b, bool enabled, int64_t now, uint64_t done,
         b->measured[m] = true;
         if (m && done > b->win_done) {
             /* did compression save bytes: most pages it tried shrank? */
-            b->pays = 2 * (unshrunk - b->win_unshrunk) < done - b->win_done;
+            b->pays = unshrunk - b->win_unshrunk <
+                      MX_PAYS_MAX_UNSHRUNK * (done - b->win_done);
         }
         if (!b->measured[!m] || now - b->rate_at[!m] > MX_STALE_NS) {
             m = !m;     /* measure the other mode again */

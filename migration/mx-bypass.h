@@ -24,6 +24,17 @@
  * compressed rate >= raw rate * MX_HYST.
  */
 #define MX_HYST     1.10
+/*
+ * Compression "pays" (saves bytes) while fewer than this share of the pages
+ * it tried in a window did not shrink.
+ */
+#define MX_PAYS_MAX_UNSHRUNK 0.5
+
+/*
+ * A page that compresses to more than this share of its size is not worth
+ * the decoder's time: with compress-bypass on it is sent raw.
+ */
+#define MX_BYPASS_MAX_SIZE(page) ((page) - (page) / 8)
 
 typedef struct MxBypass {
     bool compressing;       /* current mode; read by other threads */

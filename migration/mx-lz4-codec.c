@@ -49,8 +49,8 @@ size_t mx_lz4_packet_put(void *state, uint8_t *out, const uint8_t *src,
     size_t n = 0;
 
     if (!raw) {
-        if (max_out > 0xffff) {
-            max_out = 0xffff;
+        if (max_out > MX_LZ4_PKT_LEN_MAX) {
+            max_out = MX_LZ4_PKT_LEN_MAX;
         }
         n = mx_lz4_encode_page(state, src, page, out + MX_LZ4_PKT_HDR,
                                max_out, accel);

@@ -12,17 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* lz4-acceleration: accepted range and default (docs/mx/lz4-compression.md) */
-#define MX_LZ4_ACCEL_MIN     1
-#define MX_LZ4_ACCEL_MAX     65537
-#define MX_LZ4_ACCEL_DEFAULT 1
-
-/*
- * A page that compresses to more than this share of its size is not worth
- * the decoder's time: with compress-bypass on it is sent raw.
- */
-#define MX_BYPASS_MAX_SIZE(page) ((page) - (page) / 8)
-
 /* Size of the scratch state mx_lz4_encode_page() needs. */
 size_t mx_lz4_state_size(void);
 
@@ -48,6 +37,8 @@ int mx_lz4_decode_page(const uint8_t *src, size_t len, uint8_t *dst,
  * then L bytes of lz4 block (0 < L < page), or L == 0 then @page raw bytes.
  */
 #define MX_LZ4_PKT_HDR 2
+/* The largest compressed page that length field can describe. */
+#define MX_LZ4_PKT_LEN_MAX 0xffff
 
 /* Worst-case payload size for @npages pages. */
 static inline size_t mx_lz4_packet_bound(uint32_t npages, size_t page)

@@ -29,6 +29,7 @@
 #include "qapi/error.h"
 #include "migration.h"
 #include "qemu-file.h"
+#include "trace.h"
 #include "mx-multifd-recv.h"
 
 static struct {
@@ -56,6 +57,7 @@ void mx_multifd_recv_setup(void)
 
 void mx_multifd_recv_channel_end(int id, Error *err, QemuSemaphore *sem_sync)
 {
+    trace_mx_multifd_recv_channel_end(id, err ? error_get_pretty(err) : "");
     if (err) {
         Error *copy = error_copy(err);
 
@@ -69,7 +71,8 @@ void mx_multifd_recv_channel_end(int id, Error *err, QemuSemaphore *sem_sync)
     qemu_sem_post(sem_sync);
 }
 
-static void mx_multifd_recv_report(void)
+/* One line for the whole failure, once: what ended the channel, + @what */
+static void mx_multifd_recv_report(const char *what)
 {
     Error *err = qatomic_read(&mx_recv.err);
 
@@ -78,10 +81,10 @@ static void mx_multifd_recv_report(void)
     }
     mx_recv.reported = true;
     if (err) {
-        error_report("%s", error_get_pretty(err));
+        error_report("%s%s", error_get_pretty(err), what);
     } else {
-        error_report("multifd receive channel %d closed during the migration",
-                     qatomic_read(&mx_recv.ended_id));
+        error_report("multifd receive channel %d closed during the "
+                     "migration%s", qatomic_read(&mx_recv.ended_id), what);
     }
 }
 
@@ -92,9 +95,8 @@ bool mx_multifd_recv_sync_failed(void)
     if (qatomic_read(&mx_recv.ended_id) < 0) {
         return false;
     }
-    mx_multifd_recv_report();
-    error_report("multifd: a receive channel ended before the sync; "
-                 "failing the incoming migration");
+    trace_mx_multifd_recv_sync_failed(qatomic_read(&mx_recv.ended_id));
+    mx_multifd_recv_report("; failing the incoming migration");
     if (mis->from_src_file) {
         qemu_file_set_error(mis->from_src_file, -EIO);
     }
@@ -107,7 +109,7 @@ void mx_multifd_recv_cleanup(void)
 
     if (qatomic_read(&mx_recv.err) &&
         mis->state == MIGRATION_STATUS_FAILED) {
-        mx_multifd_recv_report();
+        mx_multifd_recv_report("");
     }
     mx_multifd_recv_reset();
 }

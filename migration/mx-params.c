@@ -16,8 +16,7 @@
 #include "hw/core/qdev-prop-internal.h"
 #include "monitor/monitor.h"
 #include "migration.h"
-#include "mx-compress.h"
-#include "mx-lz4-codec.h"
+#include "mx-params.h"
 
 const PropertyInfo mx_prop_compress_method = {
     .name = "CompressMethod",
@@ -79,8 +78,7 @@ bool mx_params_check(MigrationParameters *p, Error **errp)
  * migrate-set-parameters is range checked, then dropped.  Both places call
  * this, so it copies them along with qemu-mx's own parameters.
  */
-static void mx_params_copy(MigrateSetParameters *params,
-                           MigrationParameters *dest)
+void mx_params_copy(MigrateSetParameters *params, MigrationParameters *dest)
 {
     if (params->has_multifd_zlib_level) {
         dest->multifd_zlib_level = params->multifd_zlib_level;
@@ -97,17 +95,6 @@ static void mx_params_copy(MigrateSetParameters *params,
     if (params->has_compress_bypass) {
         dest->compress_bypass = params->compress_bypass;
     }
-}
-
-void mx_params_test_apply(MigrateSetParameters *params,
-                          MigrationParameters *dest)
-{
-    mx_params_copy(params, dest);
-}
-
-void mx_params_apply(MigrateSetParameters *params, MigrationParameters *dest)
-{
-    mx_params_copy(params, dest);
 }
 
 void mx_params_query(MigrationParameters *out, const MigrationParameters *cur)
@@ -158,22 +145,4 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params)
             MigrationParameter_str(MIGRATION_PARAMETER_COMPRESS_BYPASS),
             params->compress_bypass ? "on" : "off");
     }
-}
-
-void mx_hmp_info_compression(Monitor *mon, MigrationInfo *info)
-{
-    CompressionStats *c = info->compression;
-
-    if (!info->has_compression || !c->has_method) {
-        return;
-    }
-    monitor_printf(mon, "compression method: %s\n", c->method);
-    monitor_printf(mon, "compression uncompressed size: %" PRIu64 " kbytes\n",
-                   c->uncompressed_size >> 10);
-    monitor_printf(mon, "compression bypassed (incompressible): %" PRIu64
-                   " pages\n", c->bypassed);
-    monitor_printf(mon, "compression bypassed (cpu-bound): %" PRIu64
-                   " pages\n", c->cpu_bypassed);
-    monitor_printf(mon, "compression bypass active: %s\n",
-                   c->bypass_active ? "on" : "off");
 }
