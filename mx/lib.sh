@@ -48,6 +48,19 @@ mx_missing_debs() {
     echo "$missing"
 }
 
+# mx_apt CMD...: run an apt command with its output in build/apt.log; on failure,
+# show the end of it, so that a failed install says why.
+mx_apt() {
+    local log="$top/build/apt.log"
+    mkdir -p "$top/build"
+    echo "\$ $*" >>"$log"
+    if ! env DEBIAN_FRONTEND=noninteractive "$@" >>"$log" 2>&1; then
+        echo "qemu-mx: $1 failed; the end of $log:" >&2
+        tail -n 15 "$log" >&2
+        return 1
+    fi
+}
+
 mx_install_deps() {
     command -v dpkg-query >/dev/null || die "this needs a Debian system (dpkg-query not found)"
     local missing
@@ -55,10 +68,10 @@ mx_install_deps() {
     [ -z "$missing" ] && return 0
     [ "$(id -u)" = 0 ] || die "missing Debian packages:$missing (run as root, or: sudo apt-get install$missing)"
     msg "installing build dependencies:$missing"
-    apt-get update -q >/dev/null || die "apt-get update failed"
+    mx_apt apt-get update -q || die "apt-get update failed"
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing \
-        >/dev/null || die "apt-get install failed for:$missing"
+    mx_apt apt-get install -y -q --no-install-recommends $missing ||
+        die "apt-get install failed for:$missing"
     missing=$(mx_missing_debs)
     [ -z "$missing" ] || die "still missing after install:$missing"
 }
@@ -98,7 +111,7 @@ mx_add_deb_src() {
         rm -f "${out%.sources}.list.tmp"
     fi
     mx_have_deb_src || die "could not derive a deb-src entry from apt's configuration"
-    apt-get update -q >/dev/null || die "apt-get update failed after adding deb-src"
+    mx_apt apt-get update -q || die "apt-get update failed after adding deb-src"
 }
 
 mx_sha256_ok() { # file expected-sha

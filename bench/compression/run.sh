@@ -32,9 +32,17 @@ for corpus in guest:"$mem" text:"$work/text" random:"$work/random"; do
                 >/dev/null 2>"$work/cg.log"
             ir=$(sed -n 's/^summary: *//p' "$work/cg.out")
             pages=$(sed -n 's/.*zero, \([0-9]*\) compressible.*/\1/p' "$work/cg.log")
-            r=$(echo "$r" | python3 -c "import json,sys; d=json.load(sys.stdin); d['${what#run_}_Ir_per_page']=round($ir/$pages,1); print(json.dumps(d))")
+            r=$(echo "$r" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d[sys.argv[1] + "_Ir_per_page"] = round(int(sys.argv[2]) / int(sys.argv[3]), 1)
+print(json.dumps(d))' "${what#run_}" "$ir" "$pages")
         done
-        echo "$r" | python3 -c "import json,sys; d=json.load(sys.stdin); d['corpus']='$name'; print(json.dumps(d))" | tee -a "$out/bench-raw.jsonl"
+        echo "$r" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d["corpus"] = sys.argv[1]
+print(json.dumps(d))' "$name" | tee -a "$out/bench-raw.jsonl"
     done
 done
 python3 - "$out" <<'EOPY'
