@@ -1,7 +1,9 @@
 /*
- * qemu-mx: the migration parameters of qemu-mx's compression features
- * (compress-method, lz4-acceleration, compress-bypass), their accessors and
- * the hooks that QMP, HMP and -global use (mx-params.c).
+ * qemu-mx: one table of every qemu-mx feature's migration parameters, and
+ * the hooks through which migration.c and hmp-cmds.c reach all of them
+ * (mx-params.c).  A feature adds its parameters by adding an MxParamsOps to
+ * the table and its -global properties to MX_MIGRATION_PROPERTIES: no
+ * further change to an upstream file beyond its QAPI members.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -12,31 +14,41 @@
 
 #include "qapi/qapi-types-migration.h"
 
-/* lz4-acceleration: accepted range and default (docs/mx/lz4-compression.md) */
-#define MX_LZ4_ACCEL_MIN     1
-#define MX_LZ4_ACCEL_MAX     65537
-#define MX_LZ4_ACCEL_DEFAULT 1
+typedef struct MxParamsOps {
+    /* migration object init: mark the feature's parameters present */
+    void (*init)(MigrationParameters *p);
+    /* range checks, with a clear error; false refuses the whole set */
+    bool (*check)(MigrationParameters *p, Error **errp);
+    /* migrate-set-parameters: copy what was given (test-apply and apply) */
+    void (*copy)(MigrateSetParameters *params, MigrationParameters *dest);
+    /* query-migrate-parameters */
+    void (*query)(MigrationParameters *out, const MigrationParameters *cur);
+    /* HMP migrate_set_parameter: false if @param is not this feature's */
+    bool (*hmp_set)(int param, Visitor *v, const char *name,
+                    MigrateSetParameters *p, Error **errp);
+    /* HMP info migrate_parameters */
+    void (*hmp_info)(Monitor *mon, MigrationParameters *params);
+} MxParamsOps;
 
-/* -global migration.compress-method; expanded where qdev-properties.h is */
-extern const PropertyInfo mx_prop_compress_method;
-#define DEFINE_PROP_MX_COMPRESS_METHOD(_n, _s, _f, _d) \
-    DEFINE_PROP_SIGNED(_n, _s, _f, _d, mx_prop_compress_method, \
-                       CompressMethod)
-
-CompressMethod migrate_compress_method(void);
-bool migrate_compress_lz4(void);
-int migrate_lz4_acceleration(void);
-bool migrate_compress_bypass(void);
-
-/* migration.c: defaults, range checks, copy on set (test and apply), query */
+/* migration.c */
 void mx_params_init(MigrationParameters *p);
 bool mx_params_check(MigrationParameters *p, Error **errp);
 void mx_params_copy(MigrateSetParameters *params, MigrationParameters *dest);
 void mx_params_query(MigrationParameters *out, const MigrationParameters *cur);
 
-/* hmp-cmds.c: migrate_set_parameter and info migrate_parameters */
+/* hmp-cmds.c */
 bool mx_hmp_set_parameter(int param, Visitor *v, const char *name,
                           MigrateSetParameters *p, Error **errp);
 void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
+
+/*
+ * -global migration.<name> for every qemu-mx parameter, expanded in
+ * migration.c's migration_properties[] (where qdev-properties.h is).
+ */
+#include "mx-compress-params.h"
+#include "mx-hot-params.h"
+#define MX_MIGRATION_PROPERTIES \
+    MX_COMPRESS_PROPERTIES, \
+    MX_HOT_PROPERTIES
 
 #endif
