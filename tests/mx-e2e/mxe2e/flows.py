@@ -47,6 +47,7 @@ DEFAULTS = {
     "downtime_limit_ms": 300,
     "capabilities": {},       # extra migration capabilities {name: bool}
     "parameters": {},         # extra migrate-set-parameters {name: value}
+    "qemu_args": [],          # extra QEMU command-line arguments, both sides (e.g. -trace)
     "warmup_s": 3.0,          # guest works this long after READY before the flow starts
     "run_between_s": 3.0,     # savevm/snapshot: guest runs between save and load
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
@@ -257,7 +258,7 @@ class FlowRun:
                 mem_mb=self.sc["mem_mb"], accel=self.accel, smp=self.sc["smp"], kernel=k, initrd=i,
                 append_params=self.guest_params(), disk=disk, disk_format=self.sc["disk_format"],
                 cache=self.sc["cache"], incoming=incoming, paused=paused, shm_backend=shm,
-                clock=self.clock, log=self.log)
+                clock=self.clock, log=self.log, extra_args=list(self.sc["qemu_args"] or []))
         self.vms[name] = vm
         vm.start()
         return vm
