@@ -1,5 +1,6 @@
 /*
- * qemu-mx: migration qtests for lz4 compression and compress-bypass.
+ * qemu-mx: migration qtests for lz4 compression, compress-bypass and the
+ * parameters of qemu-mx's other features.
  *
  * Included by tests/qtest/migration-test.c (it reuses that file's guest,
  * the boot-block loop that increments every page, whose check at the end
@@ -511,11 +512,52 @@ static void test_mx_multifd_mismatch_zstd_into_zlib(void)
 }
 #endif
 
+/* hot-segment deferral parameters: defaults, read-back, range, HMP, -global */
+static void test_mx_parameters_hot_defer(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = {
+        .opts_source = "-global migration.ram-delay-segment-size=4194304",
+    };
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 0);
+    migrate_check_parameter_int(from, "ram-delay-segment-size",
+                                4 * 1024 * 1024);
+    migrate_check_parameter_int(to, "ram-delay-segment-size", 2 * 1024 * 1024);
+
+    migrate_set_parameter_int(from, "ram-delay-save-percent", 30);
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
+    migrate_set_parameter_int(from, "ram-delay-segment-size", 262144);
+    migrate_check_parameter_int(from, "ram-delay-segment-size", 262144);
+
+    mx_set_param_out_of_range(from, "ram-delay-save-percent", 101);
+    mx_set_param_out_of_range(from, "ram-delay-segment-size", 131072);
+    mx_set_param_out_of_range(from, "ram-delay-segment-size", 3 * 262144);
+    mx_set_param_out_of_range(from, "ram-delay-segment-size",
+                              2LL * 1024 * 1024 * 1024);
+
+    g_free(qtest_hmp(from, "migrate_set_parameter ram-delay-save-percent 20"));
+    g_free(qtest_hmp(from, "migrate_set_parameter ram-delay-segment-size 1M"));
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 20);
+    migrate_check_parameter_int(from, "ram-delay-segment-size", 1024 * 1024);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, "ram-delay-save-percent: 20"));
+        g_assert(strstr(out, "ram-delay-segment-size: 1048576 bytes"));
+    }
+    test_migrate_end(from, to, false);
+}
+
 static void mx_migration_add_tests(void)
 {
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
     qtest_add_func("/migration/mx/parameters/global",
                    test_mx_parameters_global);
+    qtest_add_func("/migration/mx/parameters/hot-defer",
+                   test_mx_parameters_hot_defer);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
                    test_mx_compress_zlib_bypass);
     qtest_add_func("/migration/mx/compress/zlib-cpu-bound",

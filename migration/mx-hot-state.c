@@ -1,0 +1,294 @@
+/*
+ * qemu-mx: hot-segment deferral in a running migration.
+ *
+ * One heat counter and one "deferred" bit per segment, for all migrated
+ * RAMBlocks together (each block's segments are a range of the arrays, so
+ * the hottest segments are chosen across blocks).  The dirty-bitmap sync
+ * adds to the heat (include/migration/mx-hot-block.h); after each sync that
+ * starts a round, mx_hot_round() asks mx-hot.c which segments to defer and
+ * whether to go on at all.  The page search skips deferred segments; their
+ * pages keep their dirty bits and stay counted in the dirty pages, so the
+ * switchover decision sees them as pending and completion sends them.
+ *
+ * All of it runs in the migration thread (or under the BQL at setup and
+ * cleanup); statistics are read by the monitor with qatomic.
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qemu/osdep.h"
+#include "qemu/bitmap.h"
+#include "qemu/bitops.h"
+#include "qemu/host-utils.h"
+#include "qemu/rcu.h"
+#include "qemu/timer.h"
+#include "exec/ramblock.h"
+#include "exec/target_page.h"
+#include "monitor/monitor.h"
+#include "migration/mx-hot-block.h"
+#include "migration.h"
+#include "ram.h"
+#include "trace.h"
+#include "mx-hot.h"
+#include "mx-hot-params.h"
+#include "mx-hot-state.h"
+
+static struct {
+    bool active;            /* segments may be deferred now */
+    MxHotRule rule;
+    uint64_t nseg;
+    uint32_t *heat;
+    unsigned long *deferred;
+    uint32_t max_heat;      /* pages of the largest segment */
+    uint64_t seg_size;      /* bytes, as asked */
+    /* statistics */
+    uint64_t rounds;        /* rounds with deferral on */
+    uint64_t marked;        /* segments deferred this round */
+    uint64_t deferred_pages;    /* dirty pages held back this round */
+    uint64_t deferred_total;    /* sum over the rounds */
+    uint64_t saved_pages;       /* estimate, see mx_hot_saved_estimate() */
+} mx_hot;
+
+static inline uint64_t mx_hot_page_shift(void)
+{
+    return qemu_target_page_bits();
+}
+
+void mx_hot_setup(void)
+{
+    unsigned percent = migrate_ram_delay_save_percent();
+    uint64_t seg = migrate_ram_delay_segment_size();
+    uint64_t base = 0;
+    RAMBlock *rb;
+
+    memset(&mx_hot, 0, sizeof(mx_hot));
+    mx_hot_rule_init(&mx_hot.rule, percent > 0);
+    if (!percent) {
+        return;
+    }
+    mx_hot.seg_size = seg;
+    WITH_RCU_READ_LOCK_GUARD() {
+        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
+            uint64_t pages = rb->used_length >> mx_hot_page_shift();
+            unsigned shift = ctz64(seg) - mx_hot_page_shift();
+            MxHotBlock *h = g_new0(MxHotBlock, 1);
+
+            /* whole bitmap words, whole host pages */
+            shift = MAX(shift, ctz64(BITS_PER_LONG));
+            shift = MAX(shift, ctz64(rb->page_size) - mx_hot_page_shift());
+            h->shift = shift;
+            h->base = base;
+            base += DIV_ROUND_UP(pages, 1ULL << shift);
+            mx_hot.max_heat = MAX(mx_hot.max_heat, 1U << shift);
+            rb->mx_hot = h;
+        }
+        mx_hot.nseg = base;
+        mx_hot.heat = g_new0(uint32_t, MAX(base, 1));
+        mx_hot.deferred = bitmap_new(MAX(base, 1));
+        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
+            rb->mx_hot->heat = mx_hot.heat + rb->mx_hot->base;
+        }
+    }
+    mx_hot.active = true;
+    trace_mx_hot_setup(mx_hot.nseg, seg, percent);
+}
+
+void mx_hot_cleanup(void)
+{
+    RAMBlock *rb;
+
+    WITH_RCU_READ_LOCK_GUARD() {
+        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
+            g_free(rb->mx_hot);
+            rb->mx_hot = NULL;
+        }
+    }
+    g_free(mx_hot.heat);
+    mx_hot.heat = NULL;
+    g_free(mx_hot.deferred);
+    mx_hot.deferred = NULL;
+    qatomic_set(&mx_hot.active, false);
+    mx_hot_rule_stop(&mx_hot.rule);
+}
+
+static inline bool mx_hot_deferring(void)
+{
+    return mx_hot.active && !migration_in_postcopy();
+}
+
+unsigned long mx_hot_next_page(RAMBlock *rb, unsigned long page)
+{
+    unsigned long size = rb->used_length >> mx_hot_page_shift();
+    MxHotBlock *h = rb->mx_hot;
+
+    if (!h || !mx_hot_deferring()) {
+        return page;
+    }
+    while (page < size && test_bit(h->base + (page >> h->shift),
+                                   mx_hot.deferred)) {
+        unsigned long next_seg = ((page >> h->shift) + 1) << h->shift;
+
+        page = next_seg < size ? find_next_bit(rb->bmap, size, next_seg)
+                               : size;
+    }
+    return page;
+}
+
+uint64_t mx_hot_deferred_bytes(void)
+{
+    if (!mx_hot_deferring()) {
+        return 0;
+    }
+    return mx_hot.deferred_pages << mx_hot_page_shift();
+}
+
+/* Dirty pages of @rb in its deferred segments. */
+static uint64_t mx_hot_count_deferred(RAMBlock *rb)
+{
+    unsigned long size = rb->used_length >> mx_hot_page_shift();
+    MxHotBlock *h = rb->mx_hot;
+    uint64_t nseg = DIV_ROUND_UP(size, 1UL << h->shift);
+    uint64_t s, n = 0;
+
+    for (s = find_next_bit(mx_hot.deferred, h->base + nseg, h->base);
+         s < h->base + nseg;
+         s = find_next_bit(mx_hot.deferred, h->base + nseg, s + 1)) {
+        unsigned long start = (s - h->base) << h->shift;
+        unsigned long len = MIN(1UL << h->shift, size - start);
+
+        n += bitmap_count_one_with_offset(rb->bmap, start, len);
+    }
+    return n;
+}
+
+/*
+ * Pages not sent: each page held back in a round would have been sent in
+ * that round, and, being hot, sent again later; deferral sends it once,
+ * after.  An estimate: a held-back page that the guest does not write
+ * again before the end saves nothing.
+ */
+static uint64_t mx_hot_saved_estimate(void)
+{
+    return mx_hot.deferred_total;
+}
+
+void mx_hot_round(uint64_t remaining, uint64_t threshold)
+{
+    int64_t t0 = get_clock();
+    uint64_t deferred = 0, cold;
+    MxHotState st;
+    RAMBlock *rb;
+
+    if (!mx_hot_deferring()) {
+        return;
+    }
+    mx_hot.marked = mx_hot_choose(mx_hot.heat, mx_hot.nseg, mx_hot.max_heat,
+                                  migrate_ram_delay_save_percent(),
+                                  mx_hot.deferred);
+    memset(mx_hot.heat, 0, mx_hot.nseg * sizeof(*mx_hot.heat));
+    WITH_RCU_READ_LOCK_GUARD() {
+        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
+            if (rb->mx_hot) {
+                deferred += mx_hot_count_deferred(rb);
+            }
+        }
+    }
+    deferred <<= mx_hot_page_shift();
+    cold = remaining > deferred ? remaining - deferred : 0;
+    st = mx_hot_rule_step(&mx_hot.rule, cold, deferred, threshold,
+                          ram_bytes_total());
+    if (!migrate_ram_delay_save_percent()) {
+        mx_hot_rule_stop(&mx_hot.rule);
+        st = MX_HOT_OFF_DISABLED;
+        mx_hot.rule.state = st;
+    }
+    if (st != MX_HOT_ON) {
+        /* what was held back in the last round goes now, once */
+        bitmap_zero(mx_hot.deferred, mx_hot.nseg);
+        qatomic_set(&mx_hot.marked, 0);
+        qatomic_set(&mx_hot.active, false);
+        qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
+        trace_mx_hot_off(mx_hot_state_str(st), mx_hot.rounds,
+                         mx_hot.saved_pages << mx_hot_page_shift(),
+                         cold, deferred, threshold);
+        return;
+    }
+    qatomic_set(&mx_hot.rounds, mx_hot.rounds + 1);
+    qatomic_set(&mx_hot.deferred_pages, deferred >> mx_hot_page_shift());
+    qatomic_set(&mx_hot.deferred_total,
+                mx_hot.deferred_total + mx_hot.deferred_pages);
+    qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
+    trace_mx_hot_round(mx_hot.rounds, mx_hot.marked, mx_hot.deferred_pages,
+                       cold, threshold, (get_clock() - t0) / SCALE_US);
+}
+
+void mx_hot_stop(void)
+{
+    if (mx_hot.active) {
+        qatomic_set(&mx_hot.active, false);
+        mx_hot_rule_stop(&mx_hot.rule);
+        qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
+        trace_mx_hot_off(mx_hot_state_str(mx_hot.rule.state), mx_hot.rounds,
+                         mx_hot.saved_pages << mx_hot_page_shift(), 0, 0, 0);
+    }
+}
+
+static HotDeferState mx_hot_qapi_state(MxHotState s)
+{
+    switch (s) {
+    case MX_HOT_ON:
+        return HOT_DEFER_STATE_ON;
+    case MX_HOT_OFF_DISABLED:
+        return HOT_DEFER_STATE_DISABLED;
+    case MX_HOT_OFF_RAM_SHARE:
+        return HOT_DEFER_STATE_RAM_SHARE;
+    case MX_HOT_OFF_COLD_FITS:
+        return HOT_DEFER_STATE_COLD_FITS;
+    case MX_HOT_OFF_NO_PROGRESS:
+        return HOT_DEFER_STATE_NO_PROGRESS;
+    case MX_HOT_OFF_STOPPED:
+    default:
+        return HOT_DEFER_STATE_STOPPED;
+    }
+}
+
+void mx_hot_fill_info(MigrationInfo *info)
+{
+    HotDeferStats *s;
+
+    if (!info->has_ram || mx_hot.rule.state == MX_HOT_OFF_DISABLED) {
+        return;
+    }
+    s = g_new0(HotDeferStats, 1);
+    s->state = mx_hot_qapi_state(mx_hot.rule.state);
+    s->segments = mx_hot.nseg;
+    s->segment_size = mx_hot.seg_size;
+    s->rounds = qatomic_read(&mx_hot.rounds);
+    s->deferred_segments = qatomic_read(&mx_hot.marked);
+    s->deferred_pages = qatomic_read(&mx_hot.active) ?
+                        qatomic_read(&mx_hot.deferred_pages) : 0;
+    s->deferred_pages_total = qatomic_read(&mx_hot.deferred_total);
+    s->saved_bytes = qatomic_read(&mx_hot.saved_pages) << mx_hot_page_shift();
+    info->has_hot_defer = true;
+    info->hot_defer = s;
+}
+
+void mx_hmp_info_hot(Monitor *mon, MigrationInfo *info)
+{
+    HotDeferStats *s = info->hot_defer;
+
+    if (!info->has_hot_defer) {
+        return;
+    }
+    monitor_printf(mon, "hot-segment deferral: %s\n",
+                   HotDeferState_str(s->state));
+    monitor_printf(mon, "hot-segment deferral rounds: %" PRIu64 "\n",
+                   s->rounds);
+    monitor_printf(mon, "hot-segment deferred: %" PRIu64 " of %" PRIu64
+                   " segments, %" PRIu64 " pages (%" PRIu64 " in all "
+                   "rounds)\n", s->deferred_segments, s->segments,
+                   s->deferred_pages, s->deferred_pages_total);
+    monitor_printf(mon, "hot-segment deferral saved (estimate): %" PRIu64
+                   " kbytes\n", s->saved_bytes >> 10);
+}
