@@ -198,6 +198,28 @@ static void test_mx_compress_lz4(void)
 #endif
 
 /*
+ * query-migrate's compression statistics of @who: compressed pages and
+ * pages the bypass rule sent raw; the method must be @method unless NULL.
+ */
+static void mx_get_bypass_counts(QTestState *who, const char *method,
+                                 int64_t *pages, int64_t *cpu_bypassed)
+{
+    QDict *rsp = wait_command(who, "{ 'execute': 'query-migrate' }");
+    QDict *c = qdict_get_qdict(rsp, "compression");
+
+    g_assert(c);
+    if (method) {
+        g_assert_cmpstr(qdict_get_str(c, "method"), ==, method);
+    }
+    g_assert(qdict_haskey(c, "bypass-active"));
+    *pages = qdict_get_int(c, "pages");
+    *cpu_bypassed = qdict_get_int(c, "cpu-bypassed");
+    g_test_message("compressed pages %" PRId64 ", cpu-bypassed %" PRId64,
+                   *pages, *cpu_bypassed);
+    qobject_unref(rsp);
+}
+
+/*
  * compress-bypass measured both modes: the rule starts compressing and, after
  * its first window, must send a window raw to measure that mode too
  * (mx-bypass.c), so some pages went out compressed and some raw as
@@ -206,19 +228,11 @@ static void test_mx_compress_lz4(void)
 static void mx_finish_check_bypass_measured(QTestState *from, QTestState *to,
                                             void *opaque)
 {
-    QDict *rsp = wait_command(from, "{ 'execute': 'query-migrate' }");
-    QDict *c = qdict_get_qdict(rsp, "compression");
     int64_t pages, cpu_bypassed;
 
-    g_assert(c);
-    pages = qdict_get_int(c, "pages");
-    cpu_bypassed = qdict_get_int(c, "cpu-bypassed");
-    g_test_message("compressed pages %" PRId64 ", cpu-bypassed %" PRId64,
-                   pages, cpu_bypassed);
+    mx_get_bypass_counts(from, NULL, &pages, &cpu_bypassed);
     g_assert_cmpint(pages, >, 0);
     g_assert_cmpint(cpu_bypassed, >, 0);
-    g_assert(qdict_haskey(c, "bypass-active"));
-    qobject_unref(rsp);
 }
 
 /*
@@ -269,20 +283,12 @@ static void *mx_start_zlib_cpu_bound(QTestState *from, QTestState *to)
 static void mx_finish_check_cpu_bypassed(QTestState *from, QTestState *to,
                                          void *opaque)
 {
-    QDict *rsp = wait_command(from, "{ 'execute': 'query-migrate' }");
-    QDict *c = qdict_get_qdict(rsp, "compression");
     int64_t cpu_bypassed, pages;
 
-    g_assert(c);
-    g_assert_cmpstr(qdict_get_str(c, "method"), ==, "zlib");
-    cpu_bypassed = qdict_get_int(c, "cpu-bypassed");
-    pages = qdict_get_int(c, "pages");
-    g_test_message("compressed pages %" PRId64 ", cpu-bypassed %" PRId64,
-                   pages, cpu_bypassed);
+    mx_get_bypass_counts(from, "zlib", &pages, &cpu_bypassed);
     g_assert_cmpint(cpu_bypassed, >, 0);
     /* the rule decided for raw, not only measured it for a window */
     g_assert_cmpint(cpu_bypassed, >, pages);
-    qobject_unref(rsp);
 }
 
 static void test_mx_compress_zlib_cpu_bound(void)
