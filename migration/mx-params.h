@@ -47,8 +47,10 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
  */
 #include "mx-compress-params.h"
 #include "mx-hot-params.h"
+#include "mx-blk-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
-    MX_HOT_PROPERTIES
+    MX_HOT_PROPERTIES, \
+    MX_BLK_PROPERTIES
 
 #endif
