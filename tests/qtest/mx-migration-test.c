@@ -557,6 +557,30 @@ static void test_mx_parameters_hot_defer(void)
     test_migrate_end(from, to, false);
 }
 
+/* mig-block-size: default (stock), read-back, range, HMP */
+static void test_mx_parameters_mig_block_size(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = { };
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    migrate_check_parameter_int(from, "mig-block-size", 1024 * 1024);
+    migrate_set_parameter_int(from, "mig-block-size", 4096);
+    migrate_check_parameter_int(from, "mig-block-size", 4096);
+    mx_set_param_out_of_range(from, "mig-block-size", 2048);
+    mx_set_param_out_of_range(from, "mig-block-size", 2 * 1024 * 1024);
+    mx_set_param_out_of_range(from, "mig-block-size", 12288);
+    g_free(qtest_hmp(from, "migrate_set_parameter mig-block-size 64K"));
+    migrate_check_parameter_int(from, "mig-block-size", 65536);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, "mig-block-size: 65536 bytes"));
+    }
+    test_migrate_end(from, to, false);
+}
+
 static void mx_migration_add_tests(void)
 {
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
@@ -564,6 +588,8 @@ static void mx_migration_add_tests(void)
                    test_mx_parameters_global);
     qtest_add_func("/migration/mx/parameters/hot-defer",
                    test_mx_parameters_hot_defer);
+    qtest_add_func("/migration/mx/parameters/mig-block-size",
+                   test_mx_parameters_mig_block_size);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
                    test_mx_compress_zlib_bypass);
     qtest_add_func("/migration/mx/compress/zlib-cpu-bound",
