@@ -43,7 +43,8 @@ static struct {
     uint32_t max_heat;      /* pages of the largest segment */
     uint64_t seg_size;      /* bytes, as asked */
     /* statistics */
-    uint64_t rounds;        /* rounds with deferral on */
+    uint64_t rounds;        /* rounds of the first phase */
+    uint64_t final_rounds;  /* rounds of the final phase */
     uint64_t marked;        /* segments deferred this round */
     uint64_t deferred_pages;    /* dirty pages held back this round */
     uint64_t deferred_total;    /* sum over the rounds */
@@ -173,54 +174,89 @@ static uint64_t mx_hot_saved_estimate(void)
     return mx_hot.deferred_total;
 }
 
+/* Dirty bytes in the segments now marked */
+static uint64_t mx_hot_held_bytes(void)
+{
+    uint64_t n = 0;
+    RAMBlock *rb;
+
+    WITH_RCU_READ_LOCK_GUARD() {
+        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
+            if (rb->mx_hot) {
+                n += mx_hot_count_deferred(rb);
+            }
+        }
+    }
+    return n << mx_hot_page_shift();
+}
+
+static void mx_hot_account(uint64_t held)
+{
+    qatomic_set(&mx_hot.deferred_pages, held >> mx_hot_page_shift());
+    qatomic_set(&mx_hot.deferred_total,
+                mx_hot.deferred_total + mx_hot.deferred_pages);
+    qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
+}
+
 void mx_hot_round(uint64_t remaining, uint64_t threshold)
 {
     int64_t t0 = get_clock();
-    uint64_t deferred = 0, cold;
+    unsigned percent = migrate_ram_delay_save_percent();
+    uint64_t seg_bytes = (uint64_t)mx_hot.max_heat << mx_hot_page_shift();
+    uint64_t held, cold, limit;
     MxHotState st;
-    RAMBlock *rb;
 
     if (!mx_hot_deferring()) {
         return;
     }
-    mx_hot.marked = mx_hot_choose(mx_hot.heat, mx_hot.nseg, mx_hot.max_heat,
-                                  migrate_ram_delay_save_percent(),
-                                  mx_hot.deferred);
-    memset(mx_hot.heat, 0, mx_hot.nseg * sizeof(*mx_hot.heat));
-    WITH_RCU_READ_LOCK_GUARD() {
-        RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
-            if (rb->mx_hot) {
-                deferred += mx_hot_count_deferred(rb);
-            }
-        }
-    }
-    deferred <<= mx_hot_page_shift();
-    cold = remaining > deferred ? remaining - deferred : 0;
-    st = mx_hot_rule_step(&mx_hot.rule, cold, deferred, threshold,
-                          ram_bytes_total());
-    if (!migrate_ram_delay_save_percent()) {
-        mx_hot_rule_stop(&mx_hot.rule);
-        st = MX_HOT_OFF_DISABLED;
-        mx_hot.rule.state = st;
-    }
-    if (st != MX_HOT_ON) {
-        /* what was held back in the last round goes now, once */
+    if (!percent) {
+        /* switched off while migrating: everything goes now, as stock */
         bitmap_zero(mx_hot.deferred, mx_hot.nseg);
         qatomic_set(&mx_hot.marked, 0);
         qatomic_set(&mx_hot.active, false);
-        qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
-        trace_mx_hot_off(mx_hot_state_str(st), mx_hot.rounds,
-                         mx_hot.saved_pages << mx_hot_page_shift(),
-                         cold, deferred, threshold);
+        mx_hot.rule.state = MX_HOT_OFF_DISABLED;
+        trace_mx_hot_off(mx_hot_state_str(MX_HOT_OFF_DISABLED), mx_hot.rounds,
+                         mx_hot.saved_pages << mx_hot_page_shift(), 0, 0,
+                         threshold);
         return;
     }
-    qatomic_set(&mx_hot.rounds, mx_hot.rounds + 1);
-    qatomic_set(&mx_hot.deferred_pages, deferred >> mx_hot_page_shift());
-    qatomic_set(&mx_hot.deferred_total,
-                mx_hot.deferred_total + mx_hot.deferred_pages);
-    qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
-    trace_mx_hot_round(mx_hot.rounds, mx_hot.marked, mx_hot.deferred_pages,
-                       cold, threshold, (get_clock() - t0) / SCALE_US);
+    if (mx_hot.rule.state == MX_HOT_ON) {
+        /* first phase: hold back the hottest, up to the percentage */
+        qatomic_set(&mx_hot.marked,
+                    mx_hot_choose(mx_hot.heat, mx_hot.nseg, mx_hot.max_heat,
+                                  percent, UINT64_MAX, mx_hot.deferred));
+        held = mx_hot_held_bytes();
+        cold = remaining > held ? remaining - held : 0;
+        st = mx_hot_rule_step(&mx_hot.rule, cold, held, threshold,
+                              ram_bytes_total());
+        if (st == MX_HOT_ON) {
+            qatomic_set(&mx_hot.rounds, mx_hot.rounds + 1);
+            mx_hot_account(held);
+            trace_mx_hot_round(mx_hot.rounds, mx_hot.marked,
+                               mx_hot.deferred_pages, cold, threshold,
+                               (get_clock() - t0) / SCALE_US);
+            goto out;
+        }
+        trace_mx_hot_off(mx_hot_state_str(st), mx_hot.rounds,
+                         mx_hot.saved_pages << mx_hot_page_shift(),
+                         cold, held, threshold);
+    }
+    /*
+     * Final phase: only the hottest segments that fit half the switchover
+     * threshold stay held; they go in the downtime, once.
+     */
+    limit = mx_hot_final_limit(threshold, seg_bytes);
+    qatomic_set(&mx_hot.marked,
+                mx_hot_choose(mx_hot.heat, mx_hot.nseg, mx_hot.max_heat,
+                              percent, limit, mx_hot.deferred));
+    held = mx_hot_held_bytes();
+    cold = remaining > held ? remaining - held : 0;
+    qatomic_set(&mx_hot.final_rounds, mx_hot.final_rounds + 1);
+    mx_hot_account(held);
+    trace_mx_hot_final(mx_hot.final_rounds, mx_hot.marked, limit,
+                       mx_hot.deferred_pages, cold, threshold);
+out:
+    memset(mx_hot.heat, 0, mx_hot.nseg * sizeof(*mx_hot.heat));
 }
 
 void mx_hot_stop(void)
@@ -265,6 +301,7 @@ void mx_hot_fill_info(MigrationInfo *info)
     s->segments = mx_hot.nseg;
     s->segment_size = mx_hot.seg_size;
     s->rounds = qatomic_read(&mx_hot.rounds);
+    s->final_rounds = qatomic_read(&mx_hot.final_rounds);
     s->deferred_segments = qatomic_read(&mx_hot.marked);
     s->deferred_pages = qatomic_read(&mx_hot.active) ?
                         qatomic_read(&mx_hot.deferred_pages) : 0;
@@ -283,8 +320,8 @@ void mx_hmp_info_hot(Monitor *mon, MigrationInfo *info)
     }
     monitor_printf(mon, "hot-segment deferral: %s\n",
                    HotDeferState_str(s->state));
-    monitor_printf(mon, "hot-segment deferral rounds: %" PRIu64 "\n",
-                   s->rounds);
+    monitor_printf(mon, "hot-segment deferral rounds: %" PRIu64 ", final "
+                   "phase %" PRIu64 "\n", s->rounds, s->final_rounds);
     monitor_printf(mon, "hot-segment deferred: %" PRIu64 " of %" PRIu64
                    " segments, %" PRIu64 " pages (%" PRIu64 " in all "
                    "rounds)\n", s->deferred_segments, s->segments,

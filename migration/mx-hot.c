@@ -6,8 +6,9 @@
  * segments (at most ram-delay-save-percent of them, and only clearly hot
  * ones) are deferred: their dirty pages keep their dirty bits but are not
  * sent that round, since the guest would dirty them again before the
- * switchover anyway.  Deferral ends for good once it no longer helps (see
- * mx_hot_rule_step()); then the deferred pages go out like any others.
+ * switchover anyway.  That first phase ends once it no longer helps (see
+ * mx_hot_rule_step()).  Then only the hottest segments that fit half the
+ * switchover threshold stay held, and go in the downtime: sent once.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -17,15 +18,21 @@
 #include "qemu/bitmap.h"
 #include "mx-hot.h"
 
+uint64_t mx_hot_final_limit(uint64_t threshold, uint64_t seg_bytes)
+{
+    return seg_bytes ? threshold / MX_HOT_FINAL_DIV / seg_bytes : 0;
+}
+
 uint64_t mx_hot_choose(const uint32_t *heat, uint64_t nseg, uint32_t max_heat,
-                       unsigned percent, unsigned long *deferred)
+                       unsigned percent, uint64_t max_marked,
+                       unsigned long *deferred)
 {
     uint64_t limit, sum = 0, written = 0, taken = 0, at_cut = 0, i;
     uint64_t *count;
     uint32_t h, cut;
 
     bitmap_zero(deferred, nseg);
-    limit = nseg * MIN(percent, 100) / 100;
+    limit = MIN(nseg * MIN(percent, 100) / 100, max_marked);
     if (!nseg || !limit) {
         return 0;
     }

@@ -34,13 +34,26 @@
  * Mark in @deferred (a bitmap of @nseg bits, cleared first) the segments to
  * defer for the next round.  @heat[i] is the number of pages of segment i
  * written since the last sync, at most @max_heat (the pages of a segment).
- * The hottest segments are taken, at most @percent % of @nseg, and only
+ * The hottest segments are taken, at most @percent % of @nseg and at most
+ * @max_marked, and only
  * those with a heat of at least MX_HOT_MIN_FACTOR times the mean heat of
  * the segments with any heat; among equally hot segments the lower index
  * goes first.  Returns the number marked.
  */
 uint64_t mx_hot_choose(const uint32_t *heat, uint64_t nseg, uint32_t max_heat,
-                       unsigned percent, unsigned long *deferred);
+                       unsigned percent, uint64_t max_marked,
+                       unsigned long *deferred);
+
+/*
+ * Once the first phase has ended, the hottest segments stay held back for
+ * the switchover within this share of the switchover threshold (1/2): they
+ * are sent once, in the downtime, and the rest of RAM iterates without the
+ * pages that are re-dirtied fastest.
+ */
+#define MX_HOT_FINAL_DIV        2
+
+/* Segments of @seg_bytes each that the final phase may hold for @threshold */
+uint64_t mx_hot_final_limit(uint64_t threshold, uint64_t seg_bytes);
 
 typedef enum {
     MX_HOT_ON,              /* deferral stays on */
@@ -64,8 +77,9 @@ void mx_hot_rule_init(MxHotRule *r, bool enabled);
  * After a sync, once the segments for the next round are chosen: @cold are
  * the dirty bytes outside them, @deferred the dirty bytes inside them,
  * @threshold the switchover threshold (bandwidth x downtime-limit, bytes of
- * RAM), @ram the RAM size.  Returns the new state; once off, it stays off
- * for the rest of the migration.
+ * RAM), @ram the RAM size.  Returns the new state; once the first phase has
+ * ended it does not come back (the final phase, see MX_HOT_FINAL_DIV,
+ * follows until the migration ends).
  */
 MxHotState mx_hot_rule_step(MxHotRule *r, uint64_t cold, uint64_t deferred,
                             uint64_t threshold, uint64_t ram);

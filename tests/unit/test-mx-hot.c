@@ -15,7 +15,7 @@
 static uint64_t choose(const uint32_t *heat, uint64_t n, uint32_t max,
                        unsigned percent, unsigned long *d)
 {
-    return mx_hot_choose(heat, n, max, percent, d);
+    return mx_hot_choose(heat, n, max, percent, UINT64_MAX, d);
 }
 
 /* 10 segments, two clearly hot: both deferred with room for them */
@@ -118,6 +118,36 @@ static void test_ties(void)
     g_assert_cmpuint(choose(heat, 20, 512, 15, d), ==, 3);
     g_assert_true(test_bit(11, d));
     g_assert_false(test_bit(15, d));
+}
+
+/*
+ * The final phase: at most as many segments as fit half the switchover
+ * threshold, the hottest first.
+ */
+static void test_final_limit(void)
+{
+    uint32_t heat[20];
+    unsigned long d[1];
+    int i;
+
+    for (i = 0; i < 20; i++) {
+        heat[i] = 10;
+    }
+    heat[2] = 300;
+    heat[5] = 500;
+    heat[9] = 400;
+    /* 35 MiB threshold, 2 MiB segments: 8 fit half of it */
+    g_assert_cmpuint(mx_hot_final_limit(35 * MiB_, 2 * MiB_), ==, 8);
+    g_assert_cmpuint(mx_hot_final_limit(3 * MiB_, 2 * MiB_), ==, 0);
+    g_assert_cmpuint(mx_hot_final_limit(35 * MiB_, 0), ==, 0);
+    /* room for 2: the two hottest */
+    g_assert_cmpuint(mx_hot_choose(heat, 20, 512, 30, 2, d), ==, 2);
+    g_assert_true(test_bit(5, d));
+    g_assert_true(test_bit(9, d));
+    g_assert_false(test_bit(2, d));
+    /* room for none: nothing held, the migration is stock's */
+    g_assert_cmpuint(mx_hot_choose(heat, 20, 512, 30, 0, d), ==, 0);
+    g_assert_cmpuint(find_first_bit(d, 20), ==, 20);
 }
 
 /* heat above a segment's size is clamped, not an out-of-range index */
@@ -233,6 +263,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-hot/choose/percent-bounds", test_percent_bounds);
     g_test_add_func("/mx-hot/choose/ties", test_ties);
     g_test_add_func("/mx-hot/choose/clamp", test_clamp);
+    g_test_add_func("/mx-hot/choose/final-limit", test_final_limit);
     g_test_add_func("/mx-hot/rule/ram-share", test_rule_ram_share);
     g_test_add_func("/mx-hot/rule/big-hot-set", test_rule_big_hot_set);
     g_test_add_func("/mx-hot/rule/no-progress", test_rule_no_progress);
