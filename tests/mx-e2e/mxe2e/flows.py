@@ -21,6 +21,12 @@ from .vm import VM, qemu_version, qemu_kind
 
 MIG_PORT = 4444
 NBD_PORT = 10809
+# storage flow: libvirt 9.0's names and values for the first disk (vda)
+NBD_EXPORT = "drive-virtio-disk0"
+NBD_NODE = "migration-vda-storage"
+RAW_NODE = "migration-vda-format"
+MIRROR_JOB = "drive-virtio-disk0"
+LIBVIRT_MAX_SPEED = (((1 << 63) - 1) >> 20) << 20   # QEMU_DOMAIN_MIG_BANDWIDTH_MAX MiB/s in bytes
 FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot")
 
 DEFAULTS = {
@@ -521,35 +527,67 @@ def _migration_flow(fr, kind):
         fr.pick_corruption(src)
     uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
     extra_caps = {"block": True} if kind == "blk" else {}
-    pre_switchover = kind == "storage" and src_disk and sc["mirror_cancel"] == "pre-switchover"
+    storage = kind == "storage" and src_disk
+    pre_switchover = storage and sc["mirror_cancel"] == "pre-switchover"
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
-    fr.migration_caps(dst, extra_caps)
+    # libvirt 9.0's --copy-storage-all (ENVIRONMENT.md): return-path on both ends,
+    # late-block-activate on the destination, pause-before-switchover on the source
+    dst_caps = dict(extra_caps)
+    src_caps = dict(extra_caps)
+    if storage:
+        dst_caps.update({"late-block-activate": True, "return-path": True})
+        src_caps["return-path"] = True
+        if pre_switchover:
+            src_caps["pause-before-switchover"] = True
+    fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
+    if storage:
+        # destination, before migrate-incoming as libvirt does: NBD server on its
+        # veth address, one writable export per disk named after the disk alias
+        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
+            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
+        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
+                                         "node-name": "node-drive0", "name": NBD_EXPORT,
+                                         "writable": True})
     dst.qmp.cmd("migrate-incoming", uri=uri)
-    fr.migration_caps(src, dict(extra_caps, **({"pause-before-switchover": True} if pre_switchover else {})))
+    fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
     T = sc["flow_timeout_s"]
 
     job = None
-    if kind == "storage" and src_disk:
-        # destination: NBD server on its veth address, one writable export per disk
-        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
-            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
-        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "exp-drive0", "node-name": "node-drive0",
-                                         "name": "drive0", "writable": True})
+    if storage:
         fr.start_clock()
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
-        job = "mirror-drive0"
-        src.qmp.cmd("drive-mirror", {
-            "job-id": job, "device": "drive0",
-            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
-            "format": "raw", "sync": "full", "mode": "existing"})
+        job = MIRROR_JOB
+        # source: an NBD client node plus a raw node on it, then blockdev-mirror
+        # with libvirt's arguments (speed = its "unlimited", no granularity/buf-size)
+        if pre_switchover:
+            src.qmp.cmd("blockdev-add", {"driver": "nbd", "node-name": NBD_NODE, "read-only": False,
+                                         "server": {"type": "inet", "host": fr.link.dst_ip,
+                                                    "port": str(NBD_PORT)},
+                                         "export": NBD_EXPORT})
+            src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": RAW_NODE, "read-only": False,
+                                         "file": NBD_NODE})
+            src.qmp.cmd("blockdev-mirror", {
+                "job-id": job, "device": "node-drive0", "target": RAW_NODE,
+                "speed": LIBVIRT_MAX_SPEED, "sync": "full",
+                "auto-finalize": True, "auto-dismiss": False})
+        else:
+            # after-completion: the pre-blockdev sequence (drive-mirror to an nbd: URL).
+            # A monitor-owned blockdev-add target would be inactivated with every other
+            # node when the source completes, while the mirror still writes to it
+            # (assertion in bdrv_co_write_req_prepare): that is why libvirt pauses
+            # before switchover.
+            src.qmp.cmd("drive-mirror", {
+                "job-id": job, "device": "drive0",
+                "target": "nbd:%s:%d:exportname=%s" % (fr.link.dst_ip, NBD_PORT, NBD_EXPORT),
+                "format": "raw", "sync": "full", "mode": "existing"})
         ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
                                 match=lambda e: e["data"].get("device") == job, alive=src.alive)
         if ev["event"] != "BLOCK_JOB_READY":
-            raise HarnessError("drive-mirror did not become ready: %s" % ev)
+            raise HarnessError("blockdev-mirror did not become ready: %s" % ev)
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
         t_mig = time.monotonic()
@@ -569,6 +607,12 @@ def _migration_flow(fr, kind):
         if ev["data"].get("error"):
             raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+        # auto-dismiss off: the concluded job stays until dismissed; then the
+        # NBD client nodes go, as libvirt does before migrate-continue
+        if pre_switchover:
+            src.qmp.cmd("job-dismiss", id=job)
+            src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
+            src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
 
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
