@@ -27,7 +27,7 @@ NBD_NODE = "migration-vda-storage"
 RAW_NODE = "migration-vda-format"
 MIRROR_JOB = "drive-virtio-disk0"
 LIBVIRT_MAX_SPEED = (((1 << 63) - 1) >> 20) << 20   # QEMU_DOMAIN_MIG_BANDWIDTH_MAX MiB/s in bytes
-FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot")
+FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot", "libvirt")
 
 DEFAULTS = {
     "name": None,
@@ -64,6 +64,7 @@ DEFAULTS = {
     "flow_timeout_s": 900,    # migration / mirror / savevm each
     "keep_dumps": False,
     "keep_disks": False,      # disk images are removed after a passing run unless set
+    "lv_ops": "migrate",      # libvirt flow: comma-separated snapshot | migrate | migrate-fail
 }
 
 
@@ -455,6 +456,8 @@ class FlowRun:
                               "side": s["_side"], "guest_t": s.get("t")})
         g.sort(key=lambda x: x["t"])
         self.record["guest"] = g
+        for h in getattr(self, "lv_hosts", []):
+            self._stop_libvirt_host(h)
         if self.link:
             self.link.down()
         if self.record["result"] == "ok" and not self.sc["keep_disks"]:
@@ -472,6 +475,33 @@ class FlowRun:
         os.replace(tmp, path)
         self.log("wrote %s: result=%s error=%s", path, self.record["result"], self.record["error"])
         self.log.close()
+
+    def _stop_libvirt_host(self, h):
+        """Stop one libvirt host, keep its logs in the rundir, remove its directories."""
+        try:
+            h.stop()
+        except Exception as e:
+            self.log("stop %s: %s", h.name, e)
+        logs = os.path.join(self.rundir, "logs-" + h.name)
+        for inside in ("/var/log/libvirt/libvirtd.log", "/var/log/libvirt/qemu"):
+            src = h.path(inside)
+            try:
+                if os.path.isdir(src):
+                    shutil.copytree(src, os.path.join(logs, "qemu"), dirs_exist_ok=True)
+                elif os.path.exists(src):
+                    os.makedirs(logs, exist_ok=True)
+                    shutil.copy2(src, logs)
+            except OSError as e:
+                self.log("logs of %s: %s", h.name, e)
+        # the overlay work dirs are only removable once the mount namespace is gone,
+        # which is when its last process (libvirtd, QEMUs) has exited
+        for _ in range(50):
+            shutil.rmtree(h.root, ignore_errors=True)
+            if not os.path.exists(h.root):
+                break
+            time.sleep(0.1)
+        if os.path.exists(h.root):
+            self.log("could not remove %s", h.root)
 
     def judge(self):
         """Set result/error from the verdicts."""
@@ -754,8 +784,13 @@ def flow_snapshot(fr):
     _snapshot_flow(fr, use_qmp_jobs=True)
 
 
+def flow_libvirt(fr):
+    from .lvflow import flow_libvirt as f
+    f(fr)
+
+
 FLOWS = {"ram": flow_ram, "storage": flow_storage, "blk": flow_blk,
-         "savevm": flow_savevm, "snapshot": flow_snapshot}
+         "savevm": flow_savevm, "snapshot": flow_snapshot, "libvirt": flow_libvirt}
 
 
 def run_flow(flow, scenario, qemu, dst_qemu=None, rundir=None, repeat=0, progress=None,
