@@ -190,6 +190,40 @@ class LibvirtHost:
         except (OSError, ValueError):
             return None
 
+    def emulator_caps(self, binary):
+        """What libvirt's capability probe recorded for `binary`: version, package."""
+        d = self.path("/var/cache/libvirt/qemu/capabilities")
+        try:
+            names = sorted(os.listdir(d))
+        except OSError:
+            return None
+        for fn in names:
+            try:
+                with open(os.path.join(d, fn)) as f:
+                    x = f.read()
+            except OSError:
+                continue
+            if "<emulator>%s</emulator>" % binary not in x:
+                continue
+            res = {}
+            for tag in ("version", "package"):
+                m = re.search(r"<%s>([^<]*)</%s>" % (tag, tag), x)
+                res[tag] = m.group(1) if m else None
+            return res
+        return None
+
+    def domcapabilities(self, binary):
+        """`virsh domcapabilities --emulatorbin binary --virttype qemu`: path, machine."""
+        p = self.virsh("domcapabilities", "--emulatorbin", binary, "--virttype", "qemu",
+                       check=False, timeout=300)
+        res = {"rc": p.returncode}
+        for tag in ("path", "machine", "domain"):
+            m = re.search(r"<%s>([^<]*)</%s>" % (tag, tag), p.stdout)
+            res[tag] = m.group(1) if m else None
+        if p.returncode:
+            res["error"] = p.stderr.strip()
+        return res
+
     def qemu_log(self, dom):
         return self.path("/var/log/libvirt/qemu/%s.log" % dom)
 
