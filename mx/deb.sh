@@ -57,6 +57,7 @@ shl=$out/shlibs
 rm -rf "$shl"
 mkdir -p "$shl/debian"
 printf 'Source: %s\n\nPackage: %s\nArchitecture: any\n' "$pkg" "$pkg" > "$shl/debian/control"
+# shellcheck disable=SC2046  # one argument per binary
 libdeps=$(cd "$shl" && dpkg-shlibdeps -O $(for b in $MX_DEB_BINS; do echo "$stage/usr/bin/$b"; done) 2>/dev/null |
           sed -n 's/^shlibs:Depends=//p')
 [ -n "$libdeps" ] || die "dpkg-shlibdeps found no library dependencies"

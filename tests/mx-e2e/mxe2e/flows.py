@@ -419,11 +419,13 @@ class FlowRun:
     def judge_corruption(self):
         c = self.corruption
         mism = self.record["verdict"]["verifier"]["mismatches"] if self.record["verdict"]["verifier"] else []
-        ram_caught = any(l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
-                         l == "MX MISMATCH ram page=%d" % c["ram_page"] for l in mism)
+        ram_caught = c["ram_page"] is None or any(
+            l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+            l == "MX MISMATCH ram page=%d" % c["ram_page"] for l in mism)
         disk_caught = c["disk_lba"] is None or any(
             l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"]) for l in mism)
-        others = [l for l in mism if not (l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+        others = [l for l in mism if not ((c["ram_page"] is not None and
+                                           l.startswith("MX MISMATCH ram page=%d " % c["ram_page"])) or
                                           (c["disk_lba"] is not None and
                                            l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"])))]
         self.record["verdict"]["negative"] = dict(c, ram_caught=ram_caught, disk_caught=disk_caught,
@@ -510,7 +512,7 @@ class FlowRun:
         if self.sc["corrupt"]:
             ram_caught, disk_caught = self.judge_corruption()
             if not ram_caught:
-                problems.append("negative control: corrupted RAM page %d NOT reported by the verifier"
+                problems.append("negative control: corrupted RAM page %s NOT reported by the verifier"
                                 % self.corruption["ram_page"])
             if not disk_caught:
                 problems.append("negative control: corrupted disk block lba=%s NOT reported by the verifier"

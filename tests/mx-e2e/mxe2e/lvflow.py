@@ -15,6 +15,9 @@ Operations (scenario "lv_ops", comma-separated, run in order on one guest):
   migrate-fail  the same migration, destination QEMU SIGKILLed while the disk copy runs;
                 verdicts: virsh migrate fails, domain running on A and absent on B, the
                 verifier on A (the guest's RAM and every disk block intact)
+  migrate-shared  RAM-only: virsh migrate --live --p2p --unsafe, B opens A's image (both
+                "hosts" see the same file system; libvirt cannot tell it is shared, hence
+                --unsafe); verdicts as for migrate
 """
 
 import os
@@ -32,8 +35,11 @@ from .util import HarnessError, Timeout, BUILD_E2E, pid_alive
 from .vm import VM, Serial
 
 DOM = "mxguest"
-LV_OPS = ("snapshot", "migrate", "migrate-fail")
-LV_CAPS = {"auto-converge": "--auto-converge"}   # capability -> virsh migrate flag
+LV_OPS = ("snapshot", "migrate", "migrate-fail", "migrate-shared")
+# capability -> the virsh migrate flags that make libvirt 9.0 set it
+LV_CAPS = {"auto-converge": ["--auto-converge"],
+           "compress": ["--compressed", "--comp-methods", "mt"],
+           "multifd": ["--parallel"]}
 
 
 class _Pid:
@@ -136,24 +142,29 @@ def flow_libvirt(fr):
     for o in ops:
         if o not in LV_OPS:
             raise HarnessError("lv_ops: unknown operation %r (one of %s)" % (o, ", ".join(LV_OPS)))
+    if sc["corrupt"] and ops[-1] not in ("migrate", "migrate-shared"):
+        raise HarnessError("--corrupt (libvirt flow): overwrites a disk block on B after `migrate`; "
+                           "end --lv-ops with migrate")
     flags = []
     for cap, on in sc["capabilities"].items():
         if cap not in LV_CAPS:
             raise HarnessError("libvirt flow: capability %s has no virsh migrate flag here "
                                "(supported: %s)" % (cap, ", ".join(LV_CAPS)))
         if on:
-            flags.append(LV_CAPS[cap])
+            flags += LV_CAPS[cap]
     if not sc["disk_mb"] or sc["disk_format"] != "qcow2":
         raise HarnessError("libvirt flow needs a qcow2 disk (--disk-mb > 0, qcow2)")
     ensure_libvirt(fr.log)
+    # libvirtd and its QEMUs resolve paths themselves: every path they see is absolute
+    rd = os.path.abspath(fr.rundir)
     fr.set_phase("hosts")
     fr.link = LinkPair(sc["link_rate_mbit"], sc["link_delay_ms"], log=fr.log)
     fr.link.up()
     peers = {"mxlv-a": fr.link.src_ip, "mxlv-b": fr.link.dst_ip}
     cache = os.environ.get("MX_E2E_LIBVIRT_CACHE") or os.path.join(BUILD_E2E, "libvirt-cache")
-    a = LibvirtHost("mxlv-a", os.path.join(fr.rundir, "lv-a"), fr.link.src_ns, fr.link.src_ip,
+    a = LibvirtHost("mxlv-a", os.path.join(rd, "lv-a"), fr.link.src_ns, fr.link.src_ip,
                     peers, log=fr.log, cache_dir=os.path.join(cache, "a"))
-    b = LibvirtHost("mxlv-b", os.path.join(fr.rundir, "lv-b"), fr.link.dst_ns, fr.link.dst_ip,
+    b = LibvirtHost("mxlv-b", os.path.join(rd, "lv-b"), fr.link.dst_ns, fr.link.dst_ip,
                     peers, log=fr.log, cache_dir=os.path.join(cache, "b"))
     fr.lv_hosts = [a, b]
     t = time.monotonic()
@@ -172,7 +183,7 @@ def flow_libvirt(fr):
     cmdline = " ".join(["console=ttyS0", "quiet", "panic=-1"] +
                        ["mx.%s=%s" % (kk, v) for kk, v in fr.guest_params().items() if v is not None])
     dom_uuid = str(uuid.uuid4())
-    src_disk = fr.create_disk("src")
+    src_disk = os.path.abspath(fr.create_disk("src"))
     qemu_args = []
     for name, val in sc["parameters"].items():
         # per-domain migration parameters: -global migration.<name>=<value> on the
@@ -190,10 +201,10 @@ def flow_libvirt(fr):
             x = x.replace("</domain>", "  <qemu:commandline>\n%s  </qemu:commandline>\n</domain>" % args)
         return x
 
-    src = LibvirtGuest("src", fr.rundir, a, fr.clock, fr.log)
+    src = LibvirtGuest("src", rd, a, fr.clock, fr.log)
     fr.vms["src"] = src
     src.start()
-    src_xml = os.path.join(fr.rundir, "domain-a.xml")
+    src_xml = os.path.join(rd, "domain-a.xml")
     with open(src_xml, "w") as f:
         f.write(xml(fr.qemu, src_disk, src.serial_path))
     fr.set_phase("boot")
@@ -216,26 +227,30 @@ def flow_libvirt(fr):
     for n, op in enumerate(ops):
         if op == "snapshot":
             results.append(_op_snapshot(fr, a, here))
-        elif op in ("migrate", "migrate-fail"):
+        elif op in ("migrate", "migrate-fail", "migrate-shared"):
             if here is not src:
                 raise HarnessError("lv_ops: no operation may follow a successful migrate")
-            dst_disk = fr.create_disk("dst%d" % n)       # pre-created, same size, empty
-            dst = LibvirtGuest("dst", fr.rundir, b, fr.clock, fr.log)
+            if op == "migrate-shared":
+                dst_disk = src_disk                      # the same image, "shared storage"
+            else:
+                dst_disk = os.path.abspath(fr.create_disk("dst%d" % n))   # pre-created, same size, empty
+            dst = LibvirtGuest("dst", rd, b, fr.clock, fr.log)
             if "dst" in fr.vms:
                 fr.vms["dst"].stop()
             fr.vms["dst"] = dst
             dst.start()
-            dst_xml = os.path.join(fr.rundir, "domain-b%d.xml" % n)
+            dst_xml = os.path.join(rd, "domain-b%d.xml" % n)
             with open(dst_xml, "w") as f:
                 f.write(xml(fr.dst_qemu, dst_disk, dst.serial_path))
-            r = _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail=(op == "migrate-fail"))
+            r = _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail=(op == "migrate-fail"),
+                            shared=(op == "migrate-shared"))
             results.append(r)
-            if op == "migrate":
+            if op in ("migrate", "migrate-shared"):
                 here = dst
         if n != len(ops) - 1:
             here.send("RESUME")
     # total_time_s: the last successful `virsh migrate` (wall), else the whole op sequence
-    done = [r for r in results if r["op"] == "migrate" and r.get("ok")]
+    done = [r for r in results if r["op"] in ("migrate", "migrate-shared") and r.get("ok")]
     fr.record["metrics"]["total_time_s"] = done[-1]["virsh_s"] if done else round(fr.clock(), 3)
     fr.record["metrics"]["lv_ops_s"] = round(fr.clock(), 3)
     fr.sampler.stop()
@@ -305,10 +320,12 @@ def _op_snapshot(fr, a, vm):
     return res
 
 
-def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail):
+def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
     sc = fr.sc
-    res = {"op": "migrate-fail" if fail else "migrate", "ok": True, "why": None}
-    cmd = [VIRSH, "-c", a.uri, "migrate", "--live", "--p2p", "--copy-storage-all", "--verbose",
+    res = {"op": "migrate-fail" if fail else ("migrate-shared" if shared else "migrate"),
+           "ok": True, "why": None}
+    storage = ["--unsafe"] if shared else ["--copy-storage-all"]
+    cmd = [VIRSH, "-c", a.uri, "migrate", "--live", "--p2p"] + storage + ["--verbose",
            "--persistent", "--undefinesource", "--xml", dst_xml] + flags + [DOM, b.tcp_uri]
     res["command"] = " ".join(cmd)
     fr.log("virsh: %s", res["command"])
@@ -401,8 +418,31 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail):
     fr.record["qemu_cmdline_b"] = _cmdline(dst.proc.pid)
     fr.record["libvirt"]["qemu_version_b"] = _query_version(b)
     fr.sampler.dst = dst
+    if sc["corrupt"]:
+        _corrupt_disk(fr, b, dst)
     _verify(fr, dst, res)
+    if sc["corrupt"]:
+        # the negative control passes (the run is judged by FlowRun.judge) only when
+        # the verifier reported the block we overwrote
+        res["ok"], res["why"] = True, None
     return res
+
+
+def _corrupt_disk(fr, host, vm):
+    """Negative control: with the workload paused, overwrite one written disk block on
+    B's image through B's QEMU (qemu-io on the qcow2 node) before the verifier runs."""
+    import json
+    vm.guest_cmd("PAUSE", "MX PAUSED", timeout=30)
+    p = host.virsh("qemu-monitor-command", DOM, '{"execute":"query-named-block-nodes"}')
+    nodes = json.loads(p.stdout)["return"]
+    node = [n["node-name"] for n in nodes if n.get("drv") == "qcow2"][0]
+    bs = fr.sc["bs"]
+    blocks = (fr.sc["disk_mb"] << 20) // bs
+    lba = (blocks * 3) // 4 + 1
+    host.virsh("qemu-monitor-command", DOM, "--hmp",
+               'qemu-io -d %s "write -P 0x5a %d %d"' % (node, lba * bs, bs))
+    fr.corruption = {"ram_page": None, "disk_lba": lba, "disk_offset": lba * bs, "node": node}
+    fr.log("negative control: corrupted %s", fr.corruption)
 
 
 def _jobinfo_metrics(fr, ji, res):
@@ -412,6 +452,9 @@ def _jobinfo_metrics(fr, ji, res):
     met["setup_time_ms"] = ji.get("setup_time_ms")
     met["iterations"] = ji.get("iteration")
     met["ram_transferred_bytes"] = ji.get("memory_processed_bytes")
-    met["disk_transferred_bytes"] = ji.get("file_processed_bytes")
+    # disk figures are only in the source's job (B's completed job has none); libvirt
+    # counts the whole virtual disk there, unallocated areas included
+    met["disk_transferred_bytes"] = (ji.get("file_processed_bytes") or
+                                     (res.get("domjobinfo_source_last") or {}).get("file_processed_bytes"))
     met["migration_s"] = res["virsh_s"]
     met["lv_wire_bytes"] = res["wire_bytes"]
