@@ -10,6 +10,8 @@
 #   make export       write build/src's commits back to patches/ (stable output)
 #   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
 #   make check-baseline  the same test set on a build without the project's changes
+#   make deb          build/deb/qemu-mx_*.deb: the fork over Debian's qemu-system-x86 (dpkg-divert)
+#   make deb-test     install it in a throwaway mount namespace, libvirt checks, remove
 
 SHELL := /bin/bash
 NINJA ?= ninja
@@ -18,7 +20,8 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression bench-hot-defer src export queue-check clean distclean
+	bench-compression bench-hot-defer bench-libvirt deb deb-test src export queue-check \
+	clean distclean
 
 all: configure
 	$(NINJA) -C $(BUILD)
@@ -34,16 +37,26 @@ check-baseline:
 	$(NINJA) -C build-baseline/qemu
 	tests/mx/run-check --build build-baseline/qemu --baseline
 
+deb: all
+	mx/deb.sh $(BUILD) build/deb
+
+deb-test: deb
+	mx/deb-test.sh
+
 demo: all
 	tests/mx-e2e/mx-e2e demo
 
-bench: bench-base bench-snapshot bench-compression bench-hot-defer
+bench: bench-base bench-snapshot bench-compression bench-hot-defer bench-libvirt
 
 bench-base: all
 	tests/mx-e2e/mx-e2e bench --out bench/results/base
 
 bench-snapshot: all
 	tests/mx-e2e/bench-snapshot --out bench/results/snapshot
+
+bench-libvirt: all
+	flock /tmp/mx-bench.lock tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/libvirt.json \
+		--repeats 3 --out bench/results/libvirt
 
 bench-compression: all
 	bench/compression/bench-all.sh bench/results/compression

@@ -36,7 +36,8 @@ MX_DEB_DEPS="build-essential pkg-config git xz-utils ca-certificates ninja-build
     liburing-dev libslirp-dev libfdt-dev libcap-ng-dev libattr1-dev
     seabios ipxe-qemu qemu-system-data
     iproute2 cpio libc6-dev python3-matplotlib python3-libnbd qemu-system-x86 qemu-utils
-    clang libclang-rt-14-dev"
+    clang libclang-rt-14-dev
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients"
 
 mx_missing_debs() {
     local p missing=""

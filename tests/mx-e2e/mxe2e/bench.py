@@ -132,7 +132,7 @@ def demo(args):
     sc = make_scenario(**DEMO_SCENARIO)
     print("mx-e2e demo: %d MiB guest dirtying %d MiB/s of RAM (10%% of it hot) and writing "
           "%d MiB/s of 4 KiB random blocks to a %d MiB qcow2 disk;\n"
-          "             live migration with storage (NBD + drive-mirror, as libvirt "
+          "             live migration with storage (NBD + blockdev-mirror, as libvirt "
           "--copy-storage-all)\n             over a %d Mbit/s veth link between two network "
           "namespaces, with %s" % (sc["mem_mb"], sc["ram_rate"], sc["disk_rate"],
                                    sc["disk_mb"], sc["link_rate_mbit"], DEFAULT_QEMU),

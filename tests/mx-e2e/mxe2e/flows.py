@@ -21,7 +21,13 @@ from .vm import VM, qemu_version, qemu_kind
 
 MIG_PORT = 4444
 NBD_PORT = 10809
-FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot")
+# storage flow: libvirt 9.0's names and values for the first disk (vda)
+NBD_EXPORT = "drive-virtio-disk0"
+NBD_NODE = "migration-vda-storage"
+RAW_NODE = "migration-vda-format"
+MIRROR_JOB = "drive-virtio-disk0"
+LIBVIRT_MAX_SPEED = (((1 << 63) - 1) >> 20) << 20   # QEMU_DOMAIN_MIG_BANDWIDTH_MAX MiB/s in bytes
+FLOW_NAMES = ("ram", "storage", "blk", "savevm", "snapshot", "libvirt")
 
 DEFAULTS = {
     "name": None,
@@ -59,6 +65,7 @@ DEFAULTS = {
     "flow_timeout_s": 900,    # migration / mirror / savevm each
     "keep_dumps": False,
     "keep_disks": False,      # disk images are removed after a passing run unless set
+    "lv_ops": "migrate",      # libvirt flow: comma-separated snapshot | migrate | migrate-fail
 }
 
 
@@ -413,11 +420,13 @@ class FlowRun:
     def judge_corruption(self):
         c = self.corruption
         mism = self.record["verdict"]["verifier"]["mismatches"] if self.record["verdict"]["verifier"] else []
-        ram_caught = any(l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
-                         l == "MX MISMATCH ram page=%d" % c["ram_page"] for l in mism)
+        ram_caught = c["ram_page"] is None or any(
+            l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+            l == "MX MISMATCH ram page=%d" % c["ram_page"] for l in mism)
         disk_caught = c["disk_lba"] is None or any(
             l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"]) for l in mism)
-        others = [l for l in mism if not (l.startswith("MX MISMATCH ram page=%d " % c["ram_page"]) or
+        others = [l for l in mism if not ((c["ram_page"] is not None and
+                                           l.startswith("MX MISMATCH ram page=%d " % c["ram_page"])) or
                                           (c["disk_lba"] is not None and
                                            l.startswith("MX MISMATCH disk lba=%d " % c["disk_lba"])))]
         self.record["verdict"]["negative"] = dict(c, ram_caught=ram_caught, disk_caught=disk_caught,
@@ -450,6 +459,8 @@ class FlowRun:
                               "side": s["_side"], "guest_t": s.get("t")})
         g.sort(key=lambda x: x["t"])
         self.record["guest"] = g
+        for h in getattr(self, "lv_hosts", []):
+            self._stop_libvirt_host(h)
         if self.link:
             self.link.down()
         if self.record["result"] == "ok" and not self.sc["keep_disks"]:
@@ -468,6 +479,33 @@ class FlowRun:
         self.log("wrote %s: result=%s error=%s", path, self.record["result"], self.record["error"])
         self.log.close()
 
+    def _stop_libvirt_host(self, h):
+        """Stop one libvirt host, keep its logs in the rundir, remove its directories."""
+        try:
+            h.stop()
+        except Exception as e:
+            self.log("stop %s: %s", h.name, e)
+        logs = os.path.join(self.rundir, "logs-" + h.name)
+        for inside in ("/var/log/libvirt/libvirtd.log", "/var/log/libvirt/qemu"):
+            src = h.path(inside)
+            try:
+                if os.path.isdir(src):
+                    shutil.copytree(src, os.path.join(logs, "qemu"), dirs_exist_ok=True)
+                elif os.path.exists(src):
+                    os.makedirs(logs, exist_ok=True)
+                    shutil.copy2(src, logs)
+            except OSError as e:
+                self.log("logs of %s: %s", h.name, e)
+        # the overlay work dirs are only removable once the mount namespace is gone,
+        # which is when its last process (libvirtd, QEMUs) has exited
+        for _ in range(50):
+            shutil.rmtree(h.root, ignore_errors=True)
+            if not os.path.exists(h.root):
+                break
+            time.sleep(0.1)
+        if os.path.exists(h.root):
+            self.log("could not remove %s", h.root)
+
     def judge(self):
         """Set result/error from the verdicts."""
         v = self.record["verdict"]
@@ -475,7 +513,7 @@ class FlowRun:
         if self.sc["corrupt"]:
             ram_caught, disk_caught = self.judge_corruption()
             if not ram_caught:
-                problems.append("negative control: corrupted RAM page %d NOT reported by the verifier"
+                problems.append("negative control: corrupted RAM page %s NOT reported by the verifier"
                                 % self.corruption["ram_page"])
             if not disk_caught:
                 problems.append("negative control: corrupted disk block lba=%s NOT reported by the verifier"
@@ -522,35 +560,67 @@ def _migration_flow(fr, kind):
         fr.pick_corruption(src)
     uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
     extra_caps = {"block": True} if kind == "blk" else {}
-    pre_switchover = kind == "storage" and src_disk and sc["mirror_cancel"] == "pre-switchover"
+    storage = kind == "storage" and src_disk
+    pre_switchover = storage and sc["mirror_cancel"] == "pre-switchover"
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
-    fr.migration_caps(dst, extra_caps)
+    # libvirt 9.0's --copy-storage-all (ENVIRONMENT.md): return-path on both ends,
+    # late-block-activate on the destination, pause-before-switchover on the source
+    dst_caps = dict(extra_caps)
+    src_caps = dict(extra_caps)
+    if storage:
+        dst_caps.update({"late-block-activate": True, "return-path": True})
+        src_caps["return-path"] = True
+        if pre_switchover:
+            src_caps["pause-before-switchover"] = True
+    fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
+    if storage:
+        # destination, before migrate-incoming as libvirt does: NBD server on its
+        # veth address, one writable export per disk named after the disk alias
+        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
+            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
+        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
+                                         "node-name": "node-drive0", "name": NBD_EXPORT,
+                                         "writable": True})
     dst.qmp.cmd("migrate-incoming", uri=uri)
-    fr.migration_caps(src, dict(extra_caps, **({"pause-before-switchover": True} if pre_switchover else {})))
+    fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
     T = sc["flow_timeout_s"]
 
     job = None
-    if kind == "storage" and src_disk:
-        # destination: NBD server on its veth address, one writable export per disk
-        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
-            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
-        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "exp-drive0", "node-name": "node-drive0",
-                                         "name": "drive0", "writable": True})
+    if storage:
         fr.start_clock()
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
-        job = "mirror-drive0"
-        src.qmp.cmd("drive-mirror", {
-            "job-id": job, "device": "drive0",
-            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
-            "format": "raw", "sync": "full", "mode": "existing"})
+        job = MIRROR_JOB
+        # source: an NBD client node plus a raw node on it, then blockdev-mirror
+        # with libvirt's arguments (speed = its "unlimited", no granularity/buf-size)
+        if pre_switchover:
+            src.qmp.cmd("blockdev-add", {"driver": "nbd", "node-name": NBD_NODE, "read-only": False,
+                                         "server": {"type": "inet", "host": fr.link.dst_ip,
+                                                    "port": str(NBD_PORT)},
+                                         "export": NBD_EXPORT})
+            src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": RAW_NODE, "read-only": False,
+                                         "file": NBD_NODE})
+            src.qmp.cmd("blockdev-mirror", {
+                "job-id": job, "device": "node-drive0", "target": RAW_NODE,
+                "speed": LIBVIRT_MAX_SPEED, "sync": "full",
+                "auto-finalize": True, "auto-dismiss": False})
+        else:
+            # after-completion: the pre-blockdev sequence (drive-mirror to an nbd: URL).
+            # A monitor-owned blockdev-add target would be inactivated with every other
+            # node when the source completes, while the mirror still writes to it
+            # (assertion in bdrv_co_write_req_prepare): that is why libvirt pauses
+            # before switchover.
+            src.qmp.cmd("drive-mirror", {
+                "job-id": job, "device": "drive0",
+                "target": "nbd:%s:%d:exportname=%s" % (fr.link.dst_ip, NBD_PORT, NBD_EXPORT),
+                "format": "raw", "sync": "full", "mode": "existing"})
         ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
                                 match=lambda e: e["data"].get("device") == job, alive=src.alive)
         if ev["event"] != "BLOCK_JOB_READY":
-            raise HarnessError("drive-mirror did not become ready: %s" % ev)
+            raise HarnessError("blockdev-mirror did not become ready: %s" % ev)
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
         t_mig = time.monotonic()
@@ -570,6 +640,12 @@ def _migration_flow(fr, kind):
         if ev["data"].get("error"):
             raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+        # auto-dismiss off: the concluded job stays until dismissed; then the
+        # NBD client nodes go, as libvirt does before migrate-continue
+        if pre_switchover:
+            src.qmp.cmd("job-dismiss", id=job)
+            src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
+            src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
 
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
@@ -711,8 +787,13 @@ def flow_snapshot(fr):
     _snapshot_flow(fr, use_qmp_jobs=True)
 
 
+def flow_libvirt(fr):
+    from .lvflow import flow_libvirt as f
+    f(fr)
+
+
 FLOWS = {"ram": flow_ram, "storage": flow_storage, "blk": flow_blk,
-         "savevm": flow_savevm, "snapshot": flow_snapshot}
+         "savevm": flow_savevm, "snapshot": flow_snapshot, "libvirt": flow_libvirt}
 
 
 def run_flow(flow, scenario, qemu, dst_qemu=None, rundir=None, repeat=0, progress=None,
