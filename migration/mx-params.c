@@ -18,6 +18,7 @@
 #include "migration.h"
 #include "mx-compress.h"
 #include "mx-lz4-codec.h"
+#include "mx-mirror-params.h"
 
 const PropertyInfo mx_prop_compress_method = {
     .name = "CompressMethod",
@@ -57,6 +58,7 @@ void mx_params_init(MigrationParameters *p)
     p->has_compress_method = true;
     p->has_lz4_acceleration = true;
     p->has_compress_bypass = true;
+    mx_mirror_params_init(p);
 }
 
 bool mx_params_check(MigrationParameters *p, Error **errp)
@@ -70,7 +72,7 @@ bool mx_params_check(MigrationParameters *p, Error **errp)
                    stringify(MX_LZ4_ACCEL_MAX));
         return false;
     }
-    return true;
+    return mx_mirror_params_check(p, errp);
 }
 
 /*
@@ -97,6 +99,7 @@ static void mx_params_copy(MigrateSetParameters *params,
     if (params->has_compress_bypass) {
         dest->compress_bypass = params->compress_bypass;
     }
+    mx_mirror_params_copy(params, dest);
 }
 
 void mx_params_test_apply(MigrateSetParameters *params,
@@ -118,6 +121,7 @@ void mx_params_query(MigrationParameters *out, const MigrationParameters *cur)
     out->lz4_acceleration = cur->lz4_acceleration;
     out->has_compress_bypass = true;
     out->compress_bypass = cur->compress_bypass;
+    mx_mirror_params_query(out, cur);
 }
 
 bool mx_hmp_set_parameter(int param, Visitor *v, const char *name,
@@ -137,7 +141,7 @@ bool mx_hmp_set_parameter(int param, Visitor *v, const char *name,
         visit_type_bool(v, name, &p->compress_bypass, errp);
         return true;
     default:
-        return false;
+        return mx_mirror_hmp_set_parameter(param, v, name, p, errp);
     }
 }
 
@@ -158,6 +162,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params)
             MigrationParameter_str(MIGRATION_PARAMETER_COMPRESS_BYPASS),
             params->compress_bypass ? "on" : "off");
     }
+    mx_mirror_hmp_info_parameters(mon, params);
 }
 
 void mx_hmp_info_compression(Monitor *mon, MigrationInfo *info)
