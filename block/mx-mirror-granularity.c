@@ -84,8 +84,10 @@ const char *mx_mirror_gran_why_str(MxMirrorGranWhy why)
 
 uint64_t mx_mirror_bitmap_bytes(uint64_t disk_bytes, uint32_t gran)
 {
-    /* as hbitmap_alloc(): 64-bit words per level, 64 bits of one level
-     * summed up in one bit of the level above, up to a single word */
+    /*
+     * as hbitmap_alloc(): 64-bit words per level, 64 bits of one level
+     * summed up in one bit of the level above, up to a single word
+     */
     uint64_t words = (chunks(disk_bytes, gran) + 63) / 64;
     uint64_t total = 0;
 

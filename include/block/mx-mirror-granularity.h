@@ -26,7 +26,7 @@ typedef struct MxMirrorGranIn {
     uint64_t disk_bytes;        /* length of the mirror's source */
     uint32_t src_align;         /* the source's request alignment (0: 512) */
     uint32_t target_cluster;    /* the target's cluster size, 0: none */
-    uint32_t param;             /* mirror-default-granularity, 0: qemu-mx rule */
+    uint32_t param;             /* mirror-default-granularity, 0: the rule */
 } MxMirrorGranIn;
 
 typedef enum MxMirrorGranWhy {
