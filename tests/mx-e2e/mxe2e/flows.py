@@ -52,6 +52,13 @@ DEFAULTS = {
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
                               # (libvirt: pause-before-switchover, cancel, migrate-continue) or
                               # "after-completion" (cancel once the source is in postmigrate)
+    "mirror_api": "drive-mirror",  # storage: "drive-mirror" (target nbd: URI) or
+                              # "blockdev-mirror" (libvirt 9.0: blockdev-add nbd + raw
+                              # nodes, blockdev-mirror, job-dismiss, blockdev-del)
+    "granularity": None,      # storage: explicit mirror granularity (None: QEMU's default)
+    "ready_hold_s": 0.0,      # storage: keep the READY mirror running this long before
+                              # migrate; NBD bytes vs guest bytes in that window give
+                              # metrics.amplification
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -542,16 +549,16 @@ def _migration_flow(fr, kind):
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
         job = "mirror-drive0"
-        src.qmp.cmd("drive-mirror", {
-            "job-id": job, "device": "drive0",
-            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
-            "format": "raw", "sync": "full", "mode": "existing"})
+        start_mirror(fr, src, job)
         ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
                                 match=lambda e: e["data"].get("device") == job, alive=src.alive)
         if ev["event"] != "BLOCK_JOB_READY":
-            raise HarnessError("drive-mirror did not become ready: %s" % ev)
+            raise HarnessError("%s did not become ready: %s" % (sc["mirror_api"], ev))
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
+        fr.record["mirror_bitmaps"] = mirror_bitmaps(src)
+        if sc["ready_hold_s"]:
+            hold_ready(fr, src, job)
         t_mig = time.monotonic()
     else:
         fr.start_clock()
@@ -569,6 +576,11 @@ def _migration_flow(fr, kind):
         if ev["data"].get("error"):
             raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+        if sc["mirror_api"] == "blockdev-mirror":
+            # libvirt: job-dismiss (auto-dismiss off), blockdev-del of both NBD nodes
+            src.qmp.cmd("job-dismiss", id=job)
+            src.qmp.cmd("blockdev-del", **{"node-name": "migration-raw-drive0"})
+            src.qmp.cmd("blockdev-del", **{"node-name": "migration-nbd-drive0"})
 
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
@@ -607,6 +619,103 @@ def _migration_flow(fr, kind):
     dst.send("PAUSE")
     dst.qmp.cmd("cont")
     fr.verify(dst)
+
+
+def start_mirror(fr, src, job):
+    """Start the storage flow's mirror to the destination's NBD export."""
+    sc = fr.sc
+    extra = {}
+    if sc["granularity"]:
+        extra["granularity"] = int(sc["granularity"])
+    if sc["mirror_api"] == "drive-mirror":
+        src.qmp.cmd("drive-mirror", dict({
+            "job-id": job, "device": "drive0",
+            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
+            "format": "raw", "sync": "full", "mode": "existing"}, **extra))
+    elif sc["mirror_api"] == "blockdev-mirror":
+        # what libvirt 9.0 sends for --copy-storage-all (ENVIRONMENT.md)
+        src.qmp.cmd("blockdev-add", {
+            "driver": "nbd", "node-name": "migration-nbd-drive0",
+            "server": {"type": "inet", "host": fr.link.dst_ip, "port": str(NBD_PORT)},
+            "export": "drive0"})
+        src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": "migration-raw-drive0",
+                                     "file": "migration-nbd-drive0"})
+        src.qmp.cmd("blockdev-mirror", dict({
+            "job-id": job, "device": "node-drive0", "target": "migration-raw-drive0",
+            "sync": "full", "auto-finalize": True, "auto-dismiss": False}, **extra))
+    else:
+        raise HarnessError("mirror_api must be drive-mirror or blockdev-mirror")
+
+
+def mirror_bitmaps(src):
+    """The dirty bitmaps query-block shows on drive0 (the mirror's is anonymous)."""
+    for b in src.qmp.cmd("query-block"):
+        if b.get("device") == "drive0":
+            return [{k: d.get(k) for k in ("name", "granularity", "count", "recording")}
+                    for d in (b.get("inserted", {}).get("dirty-bitmaps") or [])]
+    return []
+
+
+def _guest_disk_iops(vm, t0, t1):
+    """The guest's write rates (MX STAT disk_iops, per second) reported in (t0, t1]."""
+    return [float(s.get("disk_iops", 0.0)) for s in list(vm.serial.stats) if t0 < s["_mono"] <= t1]
+
+
+def hold_ready(fr, src, job):
+    """Keep the READY mirror running for ready_hold_s before migrating; measure
+    what it sent (veth bytes src->dst, the job's offset) for what the guest
+    wrote in that window (its own MX STAT write rates).  The window is framed
+    by pausing the guest's workload and draining the mirror at both ends (a
+    loaded machine lets the mirror lag behind the guest), so the bytes counted
+    are exactly those that the window's writes caused."""
+    sc = fr.sc
+    fr.set_phase("ready-hold")
+
+    def job_state():
+        for j in src.qmp.cmd("query-block-jobs"):
+            if j.get("device") == job:
+                return j.get("offset", 0), j.get("len", 0) - j.get("offset", 0)
+        return 0, 0
+
+    def pause_and_drain():
+        src.guest_cmd("PAUSE", "MX PAUSED")
+        t = time.monotonic()
+        deadline = t + 60
+        while True:
+            off, backlog = job_state()
+            if backlog == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)                  # the last replies / ACKs
+        return t, time.monotonic() - t, backlog
+
+    pause_and_drain()
+    c0 = fr.link.counters()
+    o0, _ = job_state()
+    src.guest_cmd("RESUME", "MX RESUMED")
+    m0 = time.monotonic()
+    time.sleep(sc["ready_hold_s"])
+    m1, drain_s, backlog = pause_and_drain()
+    c1 = fr.link.counters()
+    o1, _ = job_state()
+    src.guest_cmd("RESUME", "MX RESUMED")
+    # STAT lines carry per-second rates: their mean over the window (the
+    # first and the last line may cover a paused part: left out) times its
+    # length is the number of writes in it
+    rates = _guest_disk_iops(fr.vms["src"], m0 + 1.0, m1)
+    guest = (sum(rates) / len(rates)) * (m1 - m0) * sc["bs"] if rates else 0.0
+    tx = c1["src"][1] - c0["src"][1]
+    res = {"window_s": round(m1 - m0, 3), "drain_s": round(drain_s, 3),
+           "backlog_end": backlog, "guest_bytes": int(guest), "src_tx_bytes": tx,
+           "wire_bytes": tx + (c1["dst"][1] - c0["dst"][1]), "job_bytes": o1 - o0,
+           "guest_iops": [round(r, 1) for r in rates]}
+    if guest > 0:
+        res["amplification"] = round(tx / guest, 3)
+        res["job_amplification"] = round((o1 - o0) / guest, 3)
+    fr.record["ready_hold"] = res
+    fr.record["metrics"]["amplification"] = res.get("amplification")
+    fr.record["metrics"]["job_amplification"] = res.get("job_amplification")
+    fr.log("ready hold: %s", res)
 
 
 def flow_ram(fr):
