@@ -17,6 +17,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_compress_params,
     &mx_hot_params,
     &mx_blk_params,
+    &mx_mirror_params,
 };
 
 #define FOR_EACH_MX_PARAMS(ops) \

@@ -48,9 +48,11 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-compress-params.h"
 #include "mx-hot-params.h"
 #include "mx-blk-params.h"
+#include "mx-mirror-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
     MX_HOT_PROPERTIES, \
-    MX_BLK_PROPERTIES
+    MX_BLK_PROPERTIES, \
+    MX_MIRROR_PROPERTIES
 
 #endif

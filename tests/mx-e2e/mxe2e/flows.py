@@ -59,6 +59,13 @@ DEFAULTS = {
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
                               # (libvirt: pause-before-switchover, cancel, migrate-continue) or
                               # "after-completion" (cancel once the source is in postmigrate)
+    "mirror_api": "blockdev-mirror",  # storage: libvirt 9.0's blockdev-add nbd + raw
+                              # nodes, blockdev-mirror, job-dismiss, blockdev-del; or
+                              # "drive-mirror" (target nbd: URI)
+    "granularity": None,      # storage: explicit mirror granularity (None: QEMU's default)
+    "ready_hold_s": 0.0,      # storage: keep the READY mirror running this long before
+                              # migrate; NBD bytes vs guest bytes in that window give
+                              # metrics.amplification
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -594,35 +601,16 @@ def _migration_flow(fr, kind):
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
         job = MIRROR_JOB
-        # source: an NBD client node plus a raw node on it, then blockdev-mirror
-        # with libvirt's arguments (speed = its "unlimited", no granularity/buf-size)
-        if pre_switchover:
-            src.qmp.cmd("blockdev-add", {"driver": "nbd", "node-name": NBD_NODE, "read-only": False,
-                                         "server": {"type": "inet", "host": fr.link.dst_ip,
-                                                    "port": str(NBD_PORT)},
-                                         "export": NBD_EXPORT})
-            src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": RAW_NODE, "read-only": False,
-                                         "file": NBD_NODE})
-            src.qmp.cmd("blockdev-mirror", {
-                "job-id": job, "device": "node-drive0", "target": RAW_NODE,
-                "speed": LIBVIRT_MAX_SPEED, "sync": "full",
-                "auto-finalize": True, "auto-dismiss": False})
-        else:
-            # after-completion: the pre-blockdev sequence (drive-mirror to an nbd: URL).
-            # A monitor-owned blockdev-add target would be inactivated with every other
-            # node when the source completes, while the mirror still writes to it
-            # (assertion in bdrv_co_write_req_prepare): that is why libvirt pauses
-            # before switchover.
-            src.qmp.cmd("drive-mirror", {
-                "job-id": job, "device": "drive0",
-                "target": "nbd:%s:%d:exportname=%s" % (fr.link.dst_ip, NBD_PORT, NBD_EXPORT),
-                "format": "raw", "sync": "full", "mode": "existing"})
+        start_mirror(fr, src, job, pre_switchover)
         ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
                                 match=lambda e: e["data"].get("device") == job, alive=src.alive)
         if ev["event"] != "BLOCK_JOB_READY":
-            raise HarnessError("blockdev-mirror did not become ready: %s" % ev)
+            raise HarnessError("%s did not become ready: %s" % (mirror_api(fr, pre_switchover), ev))
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
+        fr.record["mirror_bitmaps"] = mirror_bitmaps(src)
+        if sc["ready_hold_s"]:
+            hold_ready(fr, src, job)
         t_mig = time.monotonic()
     else:
         fr.start_clock()
@@ -642,7 +630,7 @@ def _migration_flow(fr, kind):
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
         # auto-dismiss off: the concluded job stays until dismissed; then the
         # NBD client nodes go, as libvirt does before migrate-continue
-        if pre_switchover:
+        if mirror_api(fr, pre_switchover) == "blockdev-mirror":
             src.qmp.cmd("job-dismiss", id=job)
             src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
             src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
@@ -684,6 +672,119 @@ def _migration_flow(fr, kind):
     dst.send("PAUSE")
     dst.qmp.cmd("cont")
     fr.verify(dst)
+
+
+def mirror_api(fr, pre_switchover):
+    """The storage flow's mirror command: "blockdev-mirror" (libvirt 9.0, default) or
+    "drive-mirror".  Cancelling after completion needs drive-mirror: a monitor-owned
+    blockdev-add target would be inactivated with every other node when the source
+    completes, while the mirror still writes to it (the abort of
+    bdrv_co_write_req_prepare, docs/mx/reliability.md); that is why libvirt pauses
+    before switchover."""
+    api = fr.sc["mirror_api"]
+    if api == "blockdev":
+        api = "blockdev-mirror"
+    if api not in ("blockdev-mirror", "drive-mirror"):
+        raise HarnessError("mirror_api must be blockdev-mirror or drive-mirror")
+    return api if pre_switchover else "drive-mirror"
+
+
+def start_mirror(fr, src, job, pre_switchover):
+    """Start the storage flow's mirror to the destination's NBD export."""
+    sc = fr.sc
+    extra = {}
+    if sc["granularity"]:
+        extra["granularity"] = int(sc["granularity"])
+    if mirror_api(fr, pre_switchover) == "drive-mirror":
+        src.qmp.cmd("drive-mirror", dict({
+            "job-id": job, "device": "drive0",
+            "target": "nbd:%s:%d:exportname=%s" % (fr.link.dst_ip, NBD_PORT, NBD_EXPORT),
+            "format": "raw", "sync": "full", "mode": "existing"}, **extra))
+        return
+    # libvirt 9.0 (ENVIRONMENT.md): an NBD client node plus a raw node on it, then
+    # blockdev-mirror with its arguments (speed = its "unlimited", no granularity or
+    # buf-size unless the scenario asks)
+    src.qmp.cmd("blockdev-add", {"driver": "nbd", "node-name": NBD_NODE, "read-only": False,
+                                 "server": {"type": "inet", "host": fr.link.dst_ip,
+                                            "port": str(NBD_PORT)},
+                                 "export": NBD_EXPORT})
+    src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": RAW_NODE, "read-only": False,
+                                 "file": NBD_NODE})
+    src.qmp.cmd("blockdev-mirror", dict({
+        "job-id": job, "device": "node-drive0", "target": RAW_NODE,
+        "speed": LIBVIRT_MAX_SPEED, "sync": "full",
+        "auto-finalize": True, "auto-dismiss": False}, **extra))
+
+
+def mirror_bitmaps(src):
+    """The dirty bitmaps query-block shows on drive0 (the mirror's is anonymous)."""
+    for b in src.qmp.cmd("query-block"):
+        if b.get("device") == "drive0":
+            return [{k: d.get(k) for k in ("name", "granularity", "count", "recording")}
+                    for d in (b.get("inserted", {}).get("dirty-bitmaps") or [])]
+    return []
+
+
+def _guest_disk_iops(vm, t0, t1):
+    """The guest's write rates (MX STAT disk_iops, per second) reported in (t0, t1]."""
+    return [float(s.get("disk_iops", 0.0)) for s in list(vm.serial.stats) if t0 < s["_mono"] <= t1]
+
+
+def hold_ready(fr, src, job):
+    """Keep the READY mirror running for ready_hold_s before migrating; measure
+    what it sent (veth bytes src->dst, the job's offset) for what the guest
+    wrote in that window (its own MX STAT write rates).  The window is framed
+    by pausing the guest's workload and draining the mirror at both ends (a
+    loaded machine lets the mirror lag behind the guest), so the bytes counted
+    are exactly those that the window's writes caused."""
+    sc = fr.sc
+    fr.set_phase("ready-hold")
+
+    def job_state():
+        for j in src.qmp.cmd("query-block-jobs"):
+            if j.get("device") == job:
+                return j.get("offset", 0), j.get("len", 0) - j.get("offset", 0)
+        return 0, 0
+
+    def pause_and_drain():
+        src.guest_cmd("PAUSE", "MX PAUSED")
+        t = time.monotonic()
+        deadline = t + 60
+        while True:
+            off, backlog = job_state()
+            if backlog == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)                  # the last replies / ACKs
+        return t, time.monotonic() - t, backlog
+
+    pause_and_drain()
+    c0 = fr.link.counters()
+    o0, _ = job_state()
+    src.guest_cmd("RESUME", "MX RESUMED")
+    m0 = time.monotonic()
+    time.sleep(sc["ready_hold_s"])
+    m1, drain_s, backlog = pause_and_drain()
+    c1 = fr.link.counters()
+    o1, _ = job_state()
+    src.guest_cmd("RESUME", "MX RESUMED")
+    # STAT lines carry per-second rates: their mean over the window (the
+    # first and the last line may cover a paused part: left out) times its
+    # length is the number of writes in it
+    rates = _guest_disk_iops(fr.vms["src"], m0 + 1.0, m1)
+    guest = (sum(rates) / len(rates)) * (m1 - m0) * sc["bs"] if rates else 0.0
+    tx = c1["src"][1] - c0["src"][1]
+    res = {"window_s": round(m1 - m0, 3), "drain_s": round(drain_s, 3),
+           "backlog_end": backlog, "guest_bytes": int(guest), "src_tx_bytes": tx,
+           "wire_bytes": tx + (c1["dst"][1] - c0["dst"][1]), "job_bytes": o1 - o0,
+           "guest_iops": [round(r, 1) for r in rates]}
+    if guest > 0:
+        res["amplification"] = round(tx / guest, 3)
+        res["job_amplification"] = round((o1 - o0) / guest, 3)
+    fr.record["ready_hold"] = res
+    fr.record["metrics"]["amplification"] = res.get("amplification")
+    fr.record["metrics"]["job_amplification"] = res.get("job_amplification")
+    fr.log("ready hold: %s", res)
 
 
 def flow_ram(fr):

@@ -1,0 +1,19 @@
+/*
+ * qemu-mx: migration parameter mirror-default-granularity.
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef MIGRATION_MX_MIRROR_PARAMS_H
+#define MIGRATION_MX_MIRROR_PARAMS_H
+
+#include "mx-params.h"
+
+#define MX_MIRROR_PROPERTIES \
+    DEFINE_PROP_SIZE("mirror-default-granularity", MigrationState, \
+                     parameters.mirror_default_granularity, 0)
+
+extern const MxParamsOps mx_mirror_params;
+
+#endif
