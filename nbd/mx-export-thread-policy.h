@@ -18,7 +18,7 @@ typedef struct MxExportThreadInput {
 } MxExportThreadInput;
 
 typedef enum MxExportThreadVerdict {
-    MX_EXPORT_THREAD_USE,              /* serve the export on its own iothread */
+    MX_EXPORT_THREAD_USE,              /* serve it on its own iothread */
     MX_EXPORT_THREAD_OFF,              /* disabled by the property */
     MX_EXPORT_THREAD_NOT_NBD,          /* fuse, vhost-user-blk, ... */
     MX_EXPORT_THREAD_GUEST_MAY_RUN,    /* not a -incoming destination */
