@@ -4,7 +4,7 @@
 #   make check        the test suite (tests/mx/run-check), one summary line at the end
 #   make demo         live storage migration of a real guest with qemu-mx, with verdicts
 #   make bench        stock Debian QEMU 7.2 vs qemu-mx, into bench/results/ (bench-base,
-#                     bench-snapshot, bench-compression run one part each)
+#                     bench-snapshot, bench-compression, bench-throttle run one part each)
 #   make src          the hackable git tree build/src (base commit + one commit per patch)
 #   make export       write build/src's commits back to patches/ (stable output)
 #   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
@@ -17,7 +17,7 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression src export queue-check clean distclean
+	bench-compression bench-throttle src export queue-check clean distclean
 
 all: configure
 	$(NINJA) -C $(BUILD)
@@ -36,7 +36,7 @@ check-baseline:
 demo: all
 	tests/mx-e2e/mx-e2e demo
 
-bench: bench-base bench-snapshot bench-compression
+bench: bench-base bench-snapshot bench-compression bench-throttle
 
 bench-base: all
 	tests/mx-e2e/mx-e2e bench --out bench/results/base
@@ -46,6 +46,9 @@ bench-snapshot: all
 
 bench-compression: all
 	bench/compression/bench-all.sh bench/results/compression
+
+bench-throttle: all
+	bench/throttle/bench.sh bench/results/throttle
 
 src:
 	./configure --skip-deps
