@@ -180,6 +180,13 @@ static void test_mx_throttle_staged(void)
     g_assert_cmpfloat(qdict_get_double(c, "cap-seconds"), >, 0);
     qobject_unref(c);
     mx_throttle_check_removed(from);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate");
+
+        g_assert(strstr(out, "cpu throttle phase: off"));
+        g_assert(strstr(out, "cpu throttle phases: direct"));
+        g_assert(strstr(out, "cpu throttle forced switchover: yes"));
+    }
     test_migrate_end(from, to, true);
 }
 
