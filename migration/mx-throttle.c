@@ -191,8 +191,8 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
             t->why = MX_THR_WHY_UNSTABLE;
             break;
         }
-        if (in->remaining <
-            in->bandwidth * ((double)MX_THR_DIRECT_NS / NANOSECONDS_PER_SECOND)) {
+        if (in->remaining < in->bandwidth *
+            ((double)MX_THR_DIRECT_NS / NANOSECONDS_PER_SECOND)) {
             enter(t, MX_THR_DIRECT, MIN(MX_THR_DIRECT_PCT1, c->max_pct),
                   in->now, c);
             t->why = MX_THR_WHY_DIRECT;

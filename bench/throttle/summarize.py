@@ -69,6 +69,9 @@ def one(run):
         "below_half_s": gi.get("below_half_s"),
         "work_lost_s": gi.get("work_lost_s"),
         "pre_mibps": gi.get("pre_mibps"),
+        "cpu_src_mig": ((met.get("cpu_s") or {}).get("src") or {}).get("threads", {}).get("live_migration"),
+        "cpu_src_main": ((met.get("cpu_s") or {}).get("src") or {}).get("threads", {}).get("qemu-system-x86"),
+        "cpu_dst": ((met.get("cpu_s") or {}).get("dst") or {}).get("total"),
         "max_throttle": max([e.get("cpu_throttle_pct") or 0 for e in tl] or [0]),
         "phases": [p for p in phases if p != "off"],
         "phase_s": {k: thr.get(k) for k in ("direct-seconds", "staged-seconds", "cap-seconds",
@@ -105,6 +108,9 @@ def summarize(results_dirs):
                 "work_lost_s": _med([x["work_lost_s"] for x in rs]),
                 "pre_mibps": _med([x["pre_mibps"] for x in rs]),
                 "max_throttle": _med([x["max_throttle"] for x in rs]),
+                "cpu_src_mig": _med([x["cpu_src_mig"] for x in rs]),
+                "cpu_src_main": _med([x["cpu_src_main"] for x in rs]),
+                "cpu_dst": _med([x["cpu_dst"] for x in rs]),
                 "phases": sorted({" > ".join(x["phases"]) for x in rs if x["phases"]}),
                 "verifier_bad": sum(x["verifier_bad"] for x in rs),
                 "clean": sum(1 for x in conv if not x["verifier_bad"] and not x["oracle_differing"]
@@ -132,7 +138,9 @@ def markdown(out):
              "Medians over the repeats. time: to completion, or `>T` when the median run did "
              "not converge within its timeout T (bytes and rounds then count up to T). "
              "Guest: its own RAM write rate on the source, per second, against its rate "
-             "before the migration. Ratios: against stock auto-converge.", ""]
+             "before the migration. Ratios: against stock auto-converge. CPU-seconds: whole run "
+             "(boot, warm-up and verification included, the same in every row), per thread "
+             "from /proc/PID/task/TID/stat.", ""]
     for wl in sorted(out):
         rows = out[wl]
         ref = rows.get("stock-ac") or {}
@@ -140,8 +148,8 @@ def markdown(out):
                   "| configuration | converged | time (s) | bytes on link (MiB) | rounds | "
                   "downtime (ms) | guest s below 50% | guest work lost (s) | max throttle % | "
                   "time / stock-ac | bytes / stock-ac | work lost / stock-ac | phases | "
-                  "RAM oracle + verifier clean |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "RAM oracle + verifier clean | CPU-s src migration thread / src main loop / dst QEMU |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for row in ROWS + sorted(set(rows) - set(ROWS)):
             if row not in rows:
                 continue
@@ -149,13 +157,14 @@ def markdown(out):
             t = _f(e["time_s"])
             if e["converged"] * 2 <= e["runs"]:
                 t = ">" + t
-            lines.append("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d |" % (
+            lines.append("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s / %s / %s |" % (
                 ROW_LABEL.get(row, row), e["converged"], e["runs"], t, _f(e["wire_mib"], 0),
                 _f(e["rounds"], 0), _f(e["downtime_ms"], 0), _f(e["below_half_s"], 0),
                 _f(e["work_lost_s"]), _f(e["max_throttle"], 0),
                 _ratio(e["time_s"], ref.get("time_s")), _ratio(e["wire_mib"], ref.get("wire_mib")),
                 _ratio(e["work_lost_s"], ref.get("work_lost_s")),
-                "; ".join(e["phases"]) or "-", e["clean"], e["converged"]))
+                "; ".join(e["phases"]) or "-", e["clean"], e["converged"],
+                _f(e["cpu_src_mig"], 2), _f(e["cpu_src_main"], 2), _f(e["cpu_dst"], 2)))
         pre = [e["pre_mibps"] for e in rows.values() if e["pre_mibps"]]
         lines += ["", "Guest rate before the migration: %s MiB/s (median)." % _f(_med(pre))]
         for row in ROWS:
