@@ -4,8 +4,8 @@
 #   make check        the test suite (tests/mx/run-check), one summary line at the end
 #   make demo         live storage migration of a real guest with qemu-mx, with verdicts
 #   make bench        stock Debian QEMU 7.2 vs qemu-mx, into bench/results/ (bench-base,
-#                     bench-snapshot, bench-compression, bench-hot-defer run one part
-#                     each)
+#                     bench-snapshot, bench-compression, bench-hot-defer, bench-throttle
+#                     run one part each)
 #   make src          the hackable git tree build/src (base commit + one commit per patch)
 #   make export       write build/src's commits back to patches/ (stable output)
 #   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
@@ -20,8 +20,8 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression bench-hot-defer bench-libvirt deb deb-test src export queue-check \
-	clean distclean
+	bench-compression bench-hot-defer bench-throttle bench-libvirt deb deb-test src export \
+	queue-check clean distclean
 
 all: configure
 	$(NINJA) -C $(BUILD)
@@ -46,7 +46,8 @@ deb-test: deb
 demo: all
 	tests/mx-e2e/mx-e2e demo
 
-bench: bench-base bench-snapshot bench-compression bench-hot-defer bench-libvirt
+bench: bench-base bench-snapshot bench-compression bench-hot-defer bench-throttle \
+	bench-libvirt
 
 bench-base: all
 	tests/mx-e2e/mx-e2e bench --out bench/results/base
@@ -66,6 +67,9 @@ bench-compression: all
 bench-hot-defer: all
 	tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/hot-defer.json \
 		--out bench/results/hot-defer || [ $$? -eq 3 ]
+
+bench-throttle: all
+	bench/throttle/bench.sh bench/results/throttle
 
 src:
 	./configure --skip-deps

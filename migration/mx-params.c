@@ -18,6 +18,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_hot_params,
     &mx_blk_params,
     &mx_mirror_params,
+    &mx_throttle_params,
 };
 
 #define FOR_EACH_MX_PARAMS(ops) \

@@ -67,6 +67,10 @@ class Sampler:
                     ent["mbps"] = ram.get("mbps", 0.0)
                     ent["dirty_pages_rate"] = ram.get("dirty-pages-rate", 0)
                     ent["cpu_throttle_pct"] = m.get("cpu-throttle-percentage", 0)
+                    ent["dirty_sync_count"] = ram.get("dirty-sync-count", 0)
+                    thr = m.get("cpu-throttle")
+                    if thr:
+                        ent["throttle_phase"] = thr.get("phase")
                     ent["ram_normal"] = ram.get("normal", 0)
                     comp = m.get("compression")
                     if comp:

@@ -98,6 +98,30 @@ def guest_means(run):
     return out
 
 
+def guest_impact(run):
+    """The guest's own loss during a migration, from its per-second RAM write rate on the
+    source: pre = mean rate before the flow (t <= 0); over the samples 0 < t <= end (end of
+    the migration, or of the run if it never completed), below_half_s = seconds below half
+    of pre, work_lost_s = sum of max(0, 1 - rate/pre) per 1-second sample (seconds of
+    full-speed work lost).  The switchover itself is in the downtime, not here (the
+    destination is paused for the RAM oracle right after it).  None without a baseline."""
+    g = [x for x in run.get("guest") or [] if x.get("side", "src") == "src"]
+    pre = [x.get("ram_mibps") or 0.0 for x in g if x.get("t", 0) <= 0]
+    pre = statistics.mean(pre) if pre else 0.0
+    if pre <= 0:
+        return None
+    end = _end_time(run)
+    if end is None:
+        tl = run.get("timeline") or []
+        end = tl[-1].get("t") if tl else None
+    if end is None:
+        return None
+    during = [x.get("ram_mibps") or 0.0 for x in g if 0 < x.get("t", 0) <= end]
+    return {"pre_mibps": round(pre, 2), "samples": len(during),
+            "below_half_s": sum(1 for r in during if r < 0.5 * pre),
+            "work_lost_s": round(sum(max(0.0, 1.0 - r / pre) for r in during), 2)}
+
+
 def thread_groups(threads):
     """{'multifdsend_0': 1, 'multifdsend_1': 2, ...} -> [('multifdsend_* (x2)', 3), ...] sorted desc."""
     groups = {}
@@ -528,6 +552,10 @@ METRICS = [
      lambda r: guest_means(r)["during"]["ram_mibps"]),
     ("guest_disk_mibps_during", "guest disk writes during op", "MiB/s",
      lambda r: guest_means(r)["during"]["disk_mibps"]),
+    ("guest_below_half_s", "guest below 50% of its pre-migration RAM rate", "s",
+     lambda r: (guest_impact(r) or {}).get("below_half_s")),
+    ("guest_work_lost_s", "guest work lost (RAM writes, s at full rate)", "s",
+     lambda r: (guest_impact(r) or {}).get("work_lost_s")),
 ]
 
 
