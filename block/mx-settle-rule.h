@@ -10,7 +10,7 @@
 #define BLOCK_MX_SETTLE_RULE_H
 
 /* No byte copied for this long while the guest is stopped: give up. */
-#define MX_SETTLE_STALL_NS (5 * 1000000000LL)
+#define MX_SETTLE_STALL_NS (10 * 1000000000LL)
 /* Whatever the progress, never keep the guest stopped longer than this. */
 #define MX_SETTLE_MAX_NS   (30 * 1000000000LL)
 
