@@ -47,6 +47,11 @@ DEFAULTS = {
     "downtime_limit_ms": 300,
     "capabilities": {},       # extra migration capabilities {name: bool}
     "parameters": {},         # extra migrate-set-parameters {name: value}
+    "src_parameters": {},     # ... on the source only (a feature the other end lacks)
+    "dst_parameters": {},     # ... on the destination only
+    "expect": "ok",           # migration flows: "ok", "fail" (must fail cleanly: source
+                              # running again, destination never ran, verifier clean on
+                              # the source) or "any" (either of the two)
     "warmup_s": 3.0,          # guest works this long after READY before the flow starts
     "run_between_s": 3.0,     # savevm/snapshot: guest runs between save and load
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
@@ -72,6 +77,10 @@ def make_scenario(**kw):
         sc["mem_mb"] = max(256, int(sc["ram_mb"]) + 192)
     sc["capabilities"] = dict(sc["capabilities"] or {})
     sc["parameters"] = dict(sc["parameters"] or {})
+    sc["src_parameters"] = dict(sc["src_parameters"] or {})
+    sc["dst_parameters"] = dict(sc["dst_parameters"] or {})
+    if sc["expect"] not in ("ok", "fail", "any"):
+        raise HarnessError("expect must be ok, fail or any")
     return sc
 
 
@@ -299,12 +308,14 @@ class FlowRun:
                 p["max-bandwidth"] = int(float(mb) * 1e6)
             p["downtime-limit"] = int(self.sc["downtime_limit_ms"])
         p.update(self.sc["parameters"])
+        p.update(self.sc["src_parameters" if source else "dst_parameters"])
         if p:
             vm.qmp.cmd("migrate-set-parameters", p)
 
-    def wait_migration(self, vm, timeout, until=()):
+    def wait_migration(self, vm, timeout, until=(), failed_ok=False):
         """Wait until vm's migration reaches completed/failed/cancelled (or a
-        status in `until`); return query-migrate."""
+        status in `until`); return query-migrate.  A failed or cancelled
+        migration raises, unless failed_ok."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -321,6 +332,8 @@ class FlowRun:
             if st in until:
                 return m
             if st in ("completed", "failed", "cancelled"):
+                if st != "completed" and failed_ok:
+                    return m
                 if st != "completed":
                     raise HarnessError("%s: migration %s: %s" % (vm.name, st, m.get("error-desc", "")))
                 # QEMU 7.2 sets "completed" before it computes total-time and
@@ -364,6 +377,47 @@ class FlowRun:
         self.record["verdict"]["oracle"] = res
         self.log("oracle: %s", res)
         return res
+
+    def failed_cleanly(self, src, dst, m):
+        """A migration that was allowed to fail did: the source must run
+        the guest again by itself, the destination must never have run it,
+        and the guest's data on the source must be intact (verify)."""
+        self.set_phase("failed")
+        fail = {"status": m.get("status"), "error": m.get("error-desc")}
+        self.record["migration_failure"] = fail
+        self.record["metrics"]["total_time_s"] = round(self.clock(), 3)
+        self.log("migration %s as allowed: %s", fail["status"], fail["error"])
+        if self.sampler:
+            self.sampler.stop()
+        deadline = time.monotonic() + 30
+        while True:
+            st = src.status()
+            if st == "running":
+                break
+            if time.monotonic() > deadline:
+                raise HarnessError("source is '%s' after the failed migration, not running" % st)
+            time.sleep(0.1)
+        # a destination that refused the stream exits; one that did not stays paused
+        deadline = time.monotonic() + 10
+        dst_st = None
+        while dst.alive() and time.monotonic() < deadline:
+            try:
+                dst_st = dst.status()
+            except Exception:           # its monitor closed: it is exiting
+                try:
+                    dst.proc.wait(5)
+                except Exception:
+                    pass
+                break
+            if dst_st == "running":
+                raise HarnessError("destination runs the guest although the migration failed")
+            time.sleep(0.2)
+        if dst.alive():
+            fail["destination"] = dst_st or "unknown"
+        else:
+            fail["destination"] = "exited rc=%s" % dst.proc.returncode
+        self.log("after the failure: source running, destination %s", fail["destination"])
+        self.verify(src)
 
     def verify(self, vm):
         self.set_phase("verify")
@@ -579,7 +633,12 @@ def _migration_flow(fr, kind):
         fr.wait_migration(src, T, until=("pre-switchover",))
         cancel_mirror()
         src.qmp.cmd("migrate-continue", state="pre-switchover")
-    m = fr.wait_migration(src, T)
+    m = fr.wait_migration(src, T, failed_ok=sc["expect"] != "ok")
+    if m.get("status") != "completed":
+        fr.failed_cleanly(src, dst, m)
+        return
+    if sc["expect"] == "fail":
+        raise HarnessError("migration completed although it must fail")
     fr.migration_metrics(m)
     fr.record["metrics"]["migration_s"] = round(time.monotonic() - t_mig, 3)
     st = src.status()
@@ -684,6 +743,13 @@ def _snapshot_flow(fr, use_qmp_jobs):
 
     fr.set_phase("load")
     vm.qmp.cmd("stop")
+    if fr.dst_qemu != fr.qemu:
+        # the image is loaded by another binary (--dst-qemu): quit this one
+        # and load the snapshot in a fresh, paused QEMU on the same disk
+        fr.sampler.stop()
+        vm.stop()
+        vm = fr.new_vm("dst", fr.dst_qemu, "dst", disk, paused=True, link=False)
+        fr.record["loaded_by"] = fr.dst_qemu
     fr.record["metrics"]["loadvm_s"] = snapshot_op("load")
     fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
     if vm.status() == "running":
