@@ -33,8 +33,10 @@
 /* how often the jobs are looked at while they copy */
 #define MX_SETTLE_TICK_MS 10
 
-/* One sample of every running mirror job; *@culprit names the first job a
- * failure would be about (caller frees). */
+/*
+ * One sample of every running mirror job; *@culprit names the first job a
+ * failure would be about (caller frees).
+ */
 static void mx_settle_sample(MxSettleSample *s, char **culprit)
 {
     GSList *jobs = NULL, *l;

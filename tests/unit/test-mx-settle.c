@@ -19,8 +19,10 @@
 #define MS SCALE_MS
 #define TICK (10 * MS)
 
-/* Drive the rule with one job copying @rate bytes per tick from @pending;
- * returns the verdict and the fake time it came at in *@at. */
+/*
+ * Drive the rule with one job copying @rate bytes per tick from @pending;
+ * returns the verdict and the fake time it came at in *@at.
+ */
 static MxSettleVerdict run(int64_t pending, int64_t rate, int64_t *at)
 {
     MxSettle st;
