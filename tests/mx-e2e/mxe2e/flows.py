@@ -57,6 +57,9 @@ DEFAULTS = {
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
                               # (libvirt: pause-before-switchover, cancel, migrate-continue) or
                               # "after-completion" (cancel once the source is in postmigrate)
+    "fault": None,            # migration flows: {"what": kill-dst|cancel|link-cut,
+                              # "at": bulk|pre-switchover}; the migration must then fail
+                              # cleanly (see FlowRun.failed_cleanly)
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -378,6 +381,38 @@ class FlowRun:
         self.log("oracle: %s", res)
         return res
 
+    def inject_fault(self, src, dst, fault, timeout):
+        """Wait for the fault's phase, then inject it."""
+        at, what = fault["at"], fault["what"]
+        if at == "bulk":
+            deadline = time.monotonic() + timeout
+            while True:
+                m = src.qmp.cmd("query-migrate")
+                if m.get("status") != "active" or (m.get("ram") or {}).get("transferred", 0) >= (4 << 20):
+                    break
+                if time.monotonic() > deadline:
+                    raise Timeout("fault: migration never reached its bulk phase")
+                time.sleep(0.02)
+        else:
+            self.wait_migration(src, timeout, until=("pre-switchover",))
+        self.set_phase("fault-%s-%s" % (what, at))
+        self.record["fault"] = dict(fault, t=round(self.clock(), 3),
+                                    status=src.qmp.cmd("query-migrate").get("status"))
+        if what == "kill-dst":
+            dst.proc.kill()
+            dst.proc.wait(10)
+        elif what == "cancel":
+            src.qmp.cmd("migrate_cancel")
+            return
+        elif what == "link-cut":
+            self.link.cut()
+            # TCP would retry for many minutes: management gives up and cancels
+            time.sleep(2)
+            src.qmp.cmd("migrate_cancel")
+            return
+        if at == "pre-switchover":
+            src.qmp.cmd("migrate-continue", state="pre-switchover")
+
     def failed_cleanly(self, src, dst, m):
         """A migration that was allowed to fail did: the source must run
         the guest again by itself, the destination must never have run it,
@@ -575,13 +610,19 @@ def _migration_flow(fr, kind):
         fr.pick_corruption(src)
     uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
     extra_caps = {"block": True} if kind == "blk" else {}
+    fault = sc["fault"]
+    if fault and (fault.get("what") not in ("kill-dst", "cancel", "link-cut") or
+                  fault.get("at") not in ("bulk", "pre-switchover")):
+        raise HarnessError("fault must be {what: kill-dst|cancel|link-cut, at: bulk|pre-switchover}")
     pre_switchover = kind == "storage" and src_disk and sc["mirror_cancel"] == "pre-switchover"
+    pause_caps = {"pause-before-switchover": True} if (
+        pre_switchover or (fault and fault["at"] == "pre-switchover")) else {}
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
     fr.migration_caps(dst, extra_caps)
     fr.migration_params(dst, source=False)
     dst.qmp.cmd("migrate-incoming", uri=uri)
-    fr.migration_caps(src, dict(extra_caps, **({"pause-before-switchover": True} if pre_switchover else {})))
+    fr.migration_caps(src, dict(extra_caps, **pause_caps))
     fr.migration_params(src, source=True)
     T = sc["flow_timeout_s"]
 
@@ -626,6 +667,23 @@ def _migration_flow(fr, kind):
 
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
+    if fault:
+        fr.inject_fault(src, dst, fault, T)
+        m = fr.wait_migration(src, T, failed_ok=True)
+        if m.get("status") == "completed":
+            raise HarnessError("migration completed despite the fault %s" % fault)
+        fr.failed_cleanly(src, dst, m)
+        if job:
+            # the mirror may have failed on its dead target or still run: either
+            # way management cancels it; none may be left behind
+            if src.qmp.cmd("query-block-jobs"):
+                src.qmp.cmd("block-job-cancel", device=job, force=True)
+                src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 60,
+                                   match=lambda e: e["data"].get("device") == job, alive=src.alive)
+            left = src.qmp.cmd("query-block-jobs")
+            if left:
+                raise HarnessError("block jobs left on the source: %s" % left)
+        return
     if pre_switchover:
         # libvirt's order: the source pauses before switchover, the mirror is
         # cancelled (a READY job completes: every dirty block reaches the
