@@ -54,6 +54,11 @@ DEFAULTS = {
     "capabilities": {},       # extra migration capabilities {name: bool}
     "parameters": {},         # extra migrate-set-parameters {name: value}
     "qemu_args": [],          # extra QEMU command-line arguments, both sides (e.g. -trace)
+    "src_parameters": {},     # ... on the source only (a feature the other end lacks)
+    "dst_parameters": {},     # ... on the destination only
+    "expect": "ok",           # migration flows: "ok", "fail" (must fail cleanly: source
+                              # running again, destination never ran, verifier clean on
+                              # the source) or "any" (either of the two)
     "warmup_s": 3.0,          # guest works this long after READY before the flow starts
     "run_between_s": 3.0,     # savevm/snapshot: guest runs between save and load
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
@@ -66,6 +71,9 @@ DEFAULTS = {
     "ready_hold_s": 0.0,      # storage: keep the READY mirror running this long before
                               # migrate; NBD bytes vs guest bytes in that window give
                               # metrics.amplification
+    "fault": None,            # migration flows: {"what": kill-dst|cancel|link-cut,
+                              # "at": bulk|pre-switchover}; the migration must then fail
+                              # cleanly (see FlowRun.failed_cleanly)
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -87,6 +95,10 @@ def make_scenario(**kw):
         sc["mem_mb"] = max(256, int(sc["ram_mb"]) + 192)
     sc["capabilities"] = dict(sc["capabilities"] or {})
     sc["parameters"] = dict(sc["parameters"] or {})
+    sc["src_parameters"] = dict(sc["src_parameters"] or {})
+    sc["dst_parameters"] = dict(sc["dst_parameters"] or {})
+    if sc["expect"] not in ("ok", "fail", "any"):
+        raise HarnessError("expect must be ok, fail or any")
     return sc
 
 
@@ -314,12 +326,14 @@ class FlowRun:
                 p["max-bandwidth"] = int(float(mb) * 1e6)
             p["downtime-limit"] = int(self.sc["downtime_limit_ms"])
         p.update(self.sc["parameters"])
+        p.update(self.sc["src_parameters" if source else "dst_parameters"])
         if p:
             vm.qmp.cmd("migrate-set-parameters", p)
 
-    def wait_migration(self, vm, timeout, until=()):
+    def wait_migration(self, vm, timeout, until=(), failed_ok=False):
         """Wait until vm's migration reaches completed/failed/cancelled (or a
-        status in `until`); return query-migrate."""
+        status in `until`); return query-migrate.  A failed or cancelled
+        migration raises, unless failed_ok."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -336,6 +350,8 @@ class FlowRun:
             if st in until:
                 return m
             if st in ("completed", "failed", "cancelled"):
+                if st != "completed" and failed_ok:
+                    return m
                 if st != "completed":
                     raise HarnessError("%s: migration %s: %s" % (vm.name, st, m.get("error-desc", "")))
                 # QEMU 7.2 sets "completed" before it computes total-time and
@@ -379,6 +395,79 @@ class FlowRun:
         self.record["verdict"]["oracle"] = res
         self.log("oracle: %s", res)
         return res
+
+    def inject_fault(self, src, dst, fault, timeout):
+        """Wait for the fault's phase, then inject it."""
+        at, what = fault["at"], fault["what"]
+        if at == "bulk":
+            deadline = time.monotonic() + timeout
+            while True:
+                m = src.qmp.cmd("query-migrate")
+                if m.get("status") != "active" or (m.get("ram") or {}).get("transferred", 0) >= (4 << 20):
+                    break
+                if time.monotonic() > deadline:
+                    raise Timeout("fault: migration never reached its bulk phase")
+                time.sleep(0.02)
+        else:
+            self.wait_migration(src, timeout, until=("pre-switchover",))
+        self.set_phase("fault-%s-%s" % (what, at))
+        self.record["fault"] = dict(fault, t=round(self.clock(), 3),
+                                    status=src.qmp.cmd("query-migrate").get("status"))
+        if what == "kill-dst":
+            dst.proc.kill()
+            dst.proc.wait(10)
+        elif what == "cancel":
+            src.qmp.cmd("migrate_cancel")
+            return
+        elif what == "link-cut":
+            self.link.cut()
+            # TCP would retry for many minutes: management gives up and cancels
+            time.sleep(2)
+            src.qmp.cmd("migrate_cancel")
+            return
+        if at == "pre-switchover":
+            src.qmp.cmd("migrate-continue", state="pre-switchover")
+
+    def failed_cleanly(self, src, dst, m):
+        """A migration that was allowed to fail did: the source must run
+        the guest again by itself, the destination must never have run it,
+        and the guest's data on the source must be intact (verify)."""
+        self.set_phase("failed")
+        fail = {"status": m.get("status"), "error": m.get("error-desc")}
+        self.record["migration_failure"] = fail
+        self.record["metrics"]["total_time_s"] = round(self.clock(), 3)
+        self.log("migration %s as allowed: %s", fail["status"], fail["error"])
+        if self.sampler:
+            self.sampler.stop()
+        deadline = time.monotonic() + 30
+        while True:
+            st = src.status()
+            if st == "running":
+                break
+            if time.monotonic() > deadline:
+                raise HarnessError("source is '%s' after the failed migration, not running" % st)
+            time.sleep(0.1)
+        # a destination that refused the stream exits; one that did not stays paused
+        deadline = time.monotonic() + 10
+        dst_st = None
+        while dst.alive() and time.monotonic() < deadline:
+            try:
+                dst_st = dst.status()
+            except Exception:           # its monitor closed: it is exiting
+                try:
+                    dst.proc.wait(5)
+                except Exception:
+                    pass
+                break
+            if dst_st == "running":
+                raise HarnessError("destination runs the guest although the migration failed")
+            time.sleep(0.2)
+        if dst.alive():
+            fail["destination"] = dst_st or "unknown"
+        else:
+            fail["destination"] = "exited rc=%s" % dst.proc.returncode
+        self.log("after the failure: source running, destination %s", fail["destination"])
+        self.verify(src)
 
     def verify(self, vm):
         self.set_phase("verify")
@@ -568,7 +657,13 @@ def _migration_flow(fr, kind):
     uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
     extra_caps = {"block": True} if kind == "blk" else {}
     storage = kind == "storage" and src_disk
+    fault = sc["fault"]
+    if fault and (fault.get("what") not in ("kill-dst", "cancel", "link-cut") or
+                  fault.get("at") not in ("bulk", "pre-switchover")):
+        raise HarnessError("fault must be {what: kill-dst|cancel|link-cut, at: bulk|pre-switchover}")
     pre_switchover = storage and sc["mirror_cancel"] == "pre-switchover"
+    pause_caps = {"pause-before-switchover": True} if (
+        pre_switchover or (fault and fault["at"] == "pre-switchover")) else {}
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
     # libvirt 9.0's --copy-storage-all (ENVIRONMENT.md): return-path on both ends,
@@ -591,6 +686,7 @@ def _migration_flow(fr, kind):
                                          "node-name": "node-drive0", "name": NBD_EXPORT,
                                          "writable": True})
     dst.qmp.cmd("migrate-incoming", uri=uri)
+    src_caps.update(pause_caps)
     fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
     T = sc["flow_timeout_s"]
@@ -628,15 +724,38 @@ def _migration_flow(fr, kind):
         if ev["data"].get("error"):
             raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+        dismiss_mirror()
+
+    def dismiss_mirror():
         # auto-dismiss off: the concluded job stays until dismissed; then the
         # NBD client nodes go, as libvirt does before migrate-continue
         if mirror_api(fr, pre_switchover) == "blockdev-mirror":
-            src.qmp.cmd("job-dismiss", id=job)
+            if any(j.get("id") == job for j in src.qmp.cmd("query-jobs")):
+                src.qmp.cmd("job-dismiss", id=job)
             src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
             src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
 
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
+    if fault:
+        fr.inject_fault(src, dst, fault, T)
+        m = fr.wait_migration(src, T, failed_ok=True)
+        if m.get("status") == "completed":
+            raise HarnessError("migration completed despite the fault %s" % fault)
+        fr.failed_cleanly(src, dst, m)
+        if job:
+            # the mirror may have failed on its dead target or still run: either
+            # way management cancels it; none may be left behind
+            if any(j.get("status") not in ("concluded", "null")
+                   for j in src.qmp.cmd("query-block-jobs")):
+                src.qmp.cmd("block-job-cancel", device=job, force=True)
+                src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 60,
+                                   match=lambda e: e["data"].get("device") == job, alive=src.alive)
+            dismiss_mirror()
+            left = src.qmp.cmd("query-block-jobs")
+            if left:
+                raise HarnessError("block jobs left on the source: %s" % left)
+        return
     if pre_switchover:
         # libvirt's order: the source pauses before switchover, the mirror is
         # cancelled (a READY job completes: every dirty block reaches the
@@ -644,7 +763,12 @@ def _migration_flow(fr, kind):
         fr.wait_migration(src, T, until=("pre-switchover",))
         cancel_mirror()
         src.qmp.cmd("migrate-continue", state="pre-switchover")
-    m = fr.wait_migration(src, T)
+    m = fr.wait_migration(src, T, failed_ok=sc["expect"] != "ok")
+    if m.get("status") != "completed":
+        fr.failed_cleanly(src, dst, m)
+        return
+    if sc["expect"] == "fail":
+        raise HarnessError("migration completed although it must fail")
     fr.migration_metrics(m)
     fr.record["metrics"]["migration_s"] = round(time.monotonic() - t_mig, 3)
     st = src.status()
@@ -862,6 +986,13 @@ def _snapshot_flow(fr, use_qmp_jobs):
 
     fr.set_phase("load")
     vm.qmp.cmd("stop")
+    if fr.dst_qemu != fr.qemu:
+        # the image is loaded by another binary (--dst-qemu): quit this one
+        # and load the snapshot in a fresh, paused QEMU on the same disk
+        fr.sampler.stop()
+        vm.stop()
+        vm = fr.new_vm("dst", fr.dst_qemu, "dst", disk, paused=True, link=False)
+        fr.record["loaded_by"] = fr.dst_qemu
     fr.record["metrics"]["loadvm_s"] = snapshot_op("load")
     fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
     if vm.status() == "running":

@@ -192,6 +192,11 @@ class LinkPair:
             delete_ns(ns)
         self.log("link %s removed", self.ident)
 
+    def cut(self):
+        """Fault: take the source's end of the veth down (no packet passes)."""
+        run(["ip", "-n", self.src_ns, "link", "set", SRC_IF, "down"])
+        self.log("link %s cut", self.ident)
+
     # -- shaping -----------------------------------------------------------
     def shape(self, rate_mbit, delay_ms=0):
         """(Re)apply rate (Mbit/s; 0 or None = unlimited) and delay (ms) to both directions."""
