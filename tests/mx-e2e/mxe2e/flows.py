@@ -17,7 +17,7 @@ from . import measure
 from .netns import LinkPair
 from .util import (HarnessError, Timeout, Log, GUEST_DIR, E2E_DIR, RUNS_DIR, now_iso,
                    timestamp, run, install_signal_handlers)
-from .vm import VM, qemu_version, qemu_kind
+from .vm import VM, qemu_version, qemu_kind, parse_kv
 
 MIG_PORT = 4444
 NBD_PORT = 10809
@@ -52,6 +52,14 @@ DEFAULTS = {
     "mirror_cancel": "pre-switchover",  # storage: when to block-job-cancel: "pre-switchover"
                               # (libvirt: pause-before-switchover, cancel, migrate-continue) or
                               # "after-completion" (cancel once the source is in postmigrate)
+    "mirror_api": "drive-mirror",  # storage: "drive-mirror" (nbd: URI) or "blockdev" (libvirt
+                              # 9.0: blockdev-add nbd + raw nodes, blockdev-mirror, job-dismiss,
+                              # blockdev-del)
+    "mirror_copy_mode": "background",  # storage: or "write-blocking" (active mirror, libvirt
+                              # --copy-storage-synchronous-writes)
+    "mirror_ready_cap_s": 0,  # storage: give up waiting for READY after this long (0: the
+                              # flow timeout); the run then ends with converged=false, the
+                              # mirror cancelled, the source guest verified
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -444,9 +452,13 @@ class FlowRun:
         for vm in self.vms.values():
             if vm.serial:
                 for s in vm.serial.stats:
-                    g.append({"t": round(s["_mono"] - self.t0, 3), "ram_mibps": s.get("ram_mibps", 0.0),
-                              "disk_mibps": s.get("disk_mibps", 0.0), "disk_iops": s.get("disk_iops", 0.0),
-                              "side": s["_side"], "guest_t": s.get("t")})
+                    e = {"t": round(s["_mono"] - self.t0, 3), "ram_mibps": s.get("ram_mibps", 0.0),
+                         "disk_mibps": s.get("disk_mibps", 0.0), "disk_iops": s.get("disk_iops", 0.0),
+                         "side": s["_side"], "guest_t": s.get("t")}
+                    for k in ("wlat_n", "wlat_mean_us", "wlat_p50_us", "wlat_p99_us", "wlat_max_us"):
+                        if k in s:
+                            e[k] = s[k]
+                    g.append(e)
         g.sort(key=lambda x: x["t"])
         self.record["guest"] = g
         if self.link:
@@ -542,14 +554,42 @@ def _migration_flow(fr, kind):
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
         job = "mirror-drive0"
-        src.qmp.cmd("drive-mirror", {
-            "job-id": job, "device": "drive0",
-            "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
-            "format": "raw", "sync": "full", "mode": "existing"})
-        ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
-                                match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        mode = sc["mirror_copy_mode"] or "background"
+        _guest_latency(fr, src, None)      # the agent's latency window starts now
+        if sc["mirror_api"] == "blockdev":
+            # libvirt 9.0's sequence
+            src.qmp.cmd("blockdev-add", {"driver": "nbd", "node-name": "migration-vda-storage",
+                                         "server": {"type": "inet", "host": fr.link.dst_ip,
+                                                    "port": str(NBD_PORT)},
+                                         "export": "drive0", "read-only": False})
+            src.qmp.cmd("blockdev-add", {"driver": "raw", "node-name": "migration-vda-format",
+                                         "file": "migration-vda-storage", "read-only": False})
+            args = {"job-id": job, "device": "node-drive0", "target": "migration-vda-format",
+                    "sync": "full", "auto-finalize": True, "auto-dismiss": False}
+            if mode != "background":
+                args["copy-mode"] = mode
+            src.qmp.cmd("blockdev-mirror", args)
+        elif sc["mirror_api"] == "drive-mirror":
+            args = {"job-id": job, "device": "drive0",
+                    "target": "nbd:%s:%d:exportname=drive0" % (fr.link.dst_ip, NBD_PORT),
+                    "format": "raw", "sync": "full", "mode": "existing"}
+            if mode != "background":
+                args["copy-mode"] = mode
+            src.qmp.cmd("drive-mirror", args)
+        else:
+            raise HarnessError("mirror_api must be drive-mirror or blockdev")
+        cap = sc["mirror_ready_cap_s"] or T
+        try:
+            ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), cap,
+                                    match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        except Timeout:
+            if not sc["mirror_ready_cap_s"]:
+                raise
+            _mirror_not_converged(fr, src, job)
+            return
         if ev["event"] != "BLOCK_JOB_READY":
             raise HarnessError("drive-mirror did not become ready: %s" % ev)
+        fr.record["metrics"]["converged"] = True
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
         t_mig = time.monotonic()
@@ -569,7 +609,13 @@ def _migration_flow(fr, kind):
         if ev["data"].get("error"):
             raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
         fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+        _mirror_cleanup(fr, src, job)
 
+    if job:
+        # the guest's write latency while the mirror copied alone (mirror start
+        # to READY + warm-up); asked now because at pre-switchover the guest is
+        # stopped and cannot answer
+        _guest_latency(fr, src, "copy")
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
     if pre_switchover:
@@ -607,6 +653,59 @@ def _migration_flow(fr, kind):
     dst.send("PAUSE")
     dst.qmp.cmd("cont")
     fr.verify(dst)
+
+
+def _guest_latency(fr, src, key):
+    """Ask the agent for the latency of its disk writes since the last ask;
+    with a key, record it (and the write throughput of that window) as
+    metrics[key + "_wlat"] / [key + "_write_mibps"], "copy" = while the mirror copied."""
+    try:
+        line = src.guest_cmd("LAT", "MX LAT", timeout=10)
+    except HarnessError as e:
+        fr.log("guest LAT: %s", e)
+        return
+    if not key:
+        fr._lat_t = fr.clock()
+        return
+    d = parse_kv(line.split(None, 2)[2] if len(line.split(None, 2)) > 2 else "")
+    window = fr.clock() - getattr(fr, "_lat_t", 0.0)
+    met = fr.record["metrics"]
+    met[key + "_end_s"] = round(fr.clock(), 3)
+    met[key + "_wlat"] = d
+    if window > 0 and "n" in d:
+        met[key + "_write_mibps"] = round(float(d["n"]) * fr.sc["bs"] / 1048576.0 / window, 3)
+
+
+def _mirror_cleanup(fr, src, job):
+    """After the job ended: what libvirt does for blockdev-mirror (job-dismiss,
+    blockdev-del of both NBD nodes); and qemu-mx's IO QoS figures, if any."""
+    if fr.sc["mirror_api"] == "blockdev":
+        src.qmp.cmd("job-dismiss", id=job)
+        src.qmp.cmd("blockdev-del", **{"node-name": "migration-vda-format"})
+        src.qmp.cmd("blockdev-del", **{"node-name": "migration-vda-storage"})
+    m = src.qmp.cmd("query-migrate", timeout=10)
+    if "block-qos" in m:
+        fr.record["block_qos"] = m["block-qos"]
+
+
+def _mirror_not_converged(fr, src, job):
+    """The mirror did not become READY within mirror_ready_cap_s: cancel it,
+    no migration; the source guest is verified so the run still checks data."""
+    fr.log("mirror not ready after %ss: not converged", fr.sc["mirror_ready_cap_s"])
+    fr.record["metrics"]["converged"] = False
+    _guest_latency(fr, src, "copy")
+    fr.set_phase("mirror-cancel")
+    src.qmp.cmd("block-job-cancel", device=job, force=True)
+    ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+                            match=lambda e: e["data"].get("device") == job, alive=src.alive)
+    fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
+    fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+    _mirror_cleanup(fr, src, job)
+    fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
+    fr.sampler.stop()
+    fr.set_phase("done")
+    src.send("PAUSE")
+    fr.verify(src)
 
 
 def flow_ram(fr):
