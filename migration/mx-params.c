@@ -19,6 +19,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_blk_params,
     &mx_mirror_params,
     &mx_throttle_params,
+    &mx_ioqos_params,
 };
 
 #define FOR_EACH_MX_PARAMS(ops) \

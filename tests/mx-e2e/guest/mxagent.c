@@ -849,6 +849,98 @@ static bool block_check(const uint8_t *buf, uint64_t lba, uint32_t want,
     return first_gen == want;
 }
 
+/*
+ * Disk write latency: a log-linear histogram in microseconds (exact below
+ * 16 us, then 8 buckets per power of two, so within 12.5%), filled by the
+ * disk thread and read and cleared once a second by the STAT line.
+ */
+#define MX_LAT_LIN      16
+#define MX_LAT_SUB      8
+#define MX_LAT_BUCKETS  (MX_LAT_LIN + 32 * MX_LAT_SUB)
+typedef struct MxLat {
+    _Atomic uint32_t hist[MX_LAT_BUCKETS];
+    _Atomic uint64_t sum_us, max_us;
+} MxLat;
+/* this second's writes (STAT), and the writes since the last LAT command */
+static MxLat lat_sec, lat_win;
+
+static unsigned lat_bucket(uint64_t us)
+{
+    unsigned e, idx;
+
+    if (us < MX_LAT_LIN) {
+        return us;
+    }
+    e = 63 - __builtin_clzll(us);                /* 2^e <= us, e >= 4 */
+    idx = MX_LAT_LIN + (e - 4) * MX_LAT_SUB + ((us >> (e - 3)) & 7);
+    return idx < MX_LAT_BUCKETS ? idx : MX_LAT_BUCKETS - 1;
+}
+
+/* upper bound of a bucket, in us */
+static double lat_bucket_top(unsigned idx)
+{
+    unsigned e, sub;
+
+    if (idx < MX_LAT_LIN) {
+        return idx + 1;
+    }
+    e = (idx - MX_LAT_LIN) / MX_LAT_SUB + 4;
+    sub = (idx - MX_LAT_LIN) % MX_LAT_SUB;
+    return (double)((8 + sub + 1) * (1ULL << (e - 3)));
+}
+
+static void lat_add(MxLat *l, uint64_t us)
+{
+    uint64_t m = atomic_load(&l->max_us);
+
+    atomic_fetch_add(&l->hist[lat_bucket(us)], 1);
+    atomic_fetch_add(&l->sum_us, us);
+    while (us > m && !atomic_compare_exchange_weak(&l->max_us, &m, us)) {
+    }
+}
+
+static void lat_note(double seconds)
+{
+    uint64_t us = seconds > 0 ? (uint64_t)(seconds * 1e6) : 0;
+
+    lat_add(&lat_sec, us);
+    lat_add(&lat_win, us);
+}
+
+/* write latency since the last take: mean, p50, p99, max in us; n writes */
+static void lat_take(MxLat *l, double *mean, double *p50, double *p99,
+                     double *max, uint64_t *n)
+{
+    uint32_t h[MX_LAT_BUCKETS];
+    uint64_t total = 0, acc = 0;
+    unsigned i;
+
+    for (i = 0; i < MX_LAT_BUCKETS; i++) {
+        h[i] = atomic_exchange(&l->hist[i], 0);
+        total += h[i];
+    }
+    *n = total;
+    *mean = (double)atomic_exchange(&l->sum_us, 0) / (total ? total : 1);
+    *max = (double)atomic_exchange(&l->max_us, 0);
+    *p50 = *p99 = 0;
+    for (i = 0; i < MX_LAT_BUCKETS && total; i++) {
+        acc += h[i];
+        if (!*p50 && acc * 2 >= total) {
+            *p50 = lat_bucket_top(i);
+        }
+        if (acc * 100 >= total * 99) {
+            *p99 = lat_bucket_top(i);
+            break;
+        }
+    }
+    if (*p99 > *max && *max > 0) {
+        *p99 = *max;
+    }
+    if (*p50 > *max && *max > 0) {
+        *p50 = *max;
+    }
+}
+
 static bool disk_io(bool wr, uint8_t *buf, size_t len, uint64_t off)
 {
     static unsigned errors;
@@ -882,12 +974,18 @@ static void disk_write_one(uint64_t *rng, uint64_t *seq_next)
     } else {
         lba = rng_below(rng, disk_blocks);
     }
+    bool ok;
+    double t0;
+
     block_stamp(disk_wbuf, lba, disk_gen[lba] + 1);
     /*
      * Bump the journal only once the write completed: if it fails the block
      * content is undefined and we report the error instead.
      */
-    if (disk_io(true, disk_wbuf, block_size, lba * block_size)) {
+    t0 = mx_now();
+    ok = disk_io(true, disk_wbuf, block_size, lba * block_size);
+    lat_note(mx_now() - t0);
+    if (ok) {
         if (disk_gen[lba] == 0) {
             disk_written[disk_nwritten++] = lba;
         }
@@ -1370,6 +1468,13 @@ static void handle_command(char *line)
         mx_printf("RESUMED");
     } else if (!strcmp(cmd, "VERIFY")) {
         cmd_verify();
+    } else if (!strcmp(cmd, "LAT")) {
+        double lmean, lp50, lp99, lmax;
+        uint64_t ln;
+
+        lat_take(&lat_win, &lmean, &lp50, &lp99, &lmax, &ln);
+        mx_printf("LAT n=%" PRIu64 " mean_us=%.0f p50_us=%.0f p99_us=%.0f"
+                  " max_us=%.0f", ln, lmean, lp50, lp99, lmax);
     } else if (!strcmp(cmd, "PFN")) {
         uint64_t n = 1;
         if (arg && !parse_u64(arg, 1, 1 << 20, &n)) {
@@ -1411,16 +1516,22 @@ static void print_stat(double now, double *last_t, uint64_t *last_ram,
     MxWorker *ws[2] = { &ram_w, &disk_w };
     uint64_t *seen[2] = { &ram_supp_seen, &disk_supp_seen };
 
+    double lmean, lp50, lp99, lmax;
+    uint64_t ln;
+
     if (dt <= 0) {
         dt = 1;
     }
+    lat_take(&lat_sec, &lmean, &lp50, &lp99, &lmax, &ln);
     mx_printf("STAT t=%.1f ram_mibps=%.2f ram_pages=%" PRIu64
               " disk_mibps=%.2f disk_iops=%.1f vpages=%" PRIu64
-              " vblocks=%" PRIu64,
+              " vblocks=%" PRIu64 " wlat_n=%" PRIu64 " wlat_mean_us=%.0f"
+              " wlat_p50_us=%.0f wlat_p99_us=%.0f wlat_max_us=%.0f",
               now, (r - *last_ram) * (double)MX_PAGE_SIZE / MX_MIB / dt,
               r - *last_ram, (d - *last_disk) * (double)block_size / MX_MIB / dt,
               (d - *last_disk) / dt, (uint64_t)atomic_load(&ram_w.verified),
-              (uint64_t)atomic_load(&disk_w.verified));
+              (uint64_t)atomic_load(&disk_w.verified), ln, lmean, lp50, lp99,
+              lmax);
     for (int i = 0; i < 2; i++) {
         uint64_t s = atomic_load(&ws[i]->suppressed);
         if (s != *seen[i]) {

@@ -17,7 +17,7 @@ from . import measure
 from .netns import LinkPair
 from .util import (HarnessError, Timeout, Log, GUEST_DIR, E2E_DIR, RUNS_DIR, now_iso,
                    timestamp, run, install_signal_handlers)
-from .vm import VM, qemu_version, qemu_kind
+from .vm import VM, qemu_version, qemu_kind, parse_kv
 
 MIG_PORT = 4444
 NBD_PORT = 10809
@@ -74,6 +74,11 @@ DEFAULTS = {
     "fault": None,            # migration flows: {"what": kill-dst|cancel|link-cut,
                               # "at": bulk|pre-switchover}; the migration must then fail
                               # cleanly (see FlowRun.failed_cleanly)
+    "mirror_copy_mode": "background",  # storage: or "write-blocking" (active mirror, libvirt
+                              # --copy-storage-synchronous-writes)
+    "mirror_ready_cap_s": 0,  # storage: give up waiting for READY after this long (0: the
+                              # flow timeout); the run then ends with converged=false, the
+                              # mirror cancelled, the source guest verified
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -550,9 +555,13 @@ class FlowRun:
         for vm in self.vms.values():
             if vm.serial:
                 for s in vm.serial.stats:
-                    g.append({"t": round(s["_mono"] - self.t0, 3), "ram_mibps": s.get("ram_mibps", 0.0),
-                              "disk_mibps": s.get("disk_mibps", 0.0), "disk_iops": s.get("disk_iops", 0.0),
-                              "side": s["_side"], "guest_t": s.get("t")})
+                    e = {"t": round(s["_mono"] - self.t0, 3), "ram_mibps": s.get("ram_mibps", 0.0),
+                         "disk_mibps": s.get("disk_mibps", 0.0), "disk_iops": s.get("disk_iops", 0.0),
+                         "side": s["_side"], "guest_t": s.get("t")}
+                    for k in ("wlat_n", "wlat_mean_us", "wlat_p50_us", "wlat_p99_us", "wlat_max_us"):
+                        if k in s:
+                            e[k] = s[k]
+                    g.append(e)
         g.sort(key=lambda x: x["t"])
         self.record["guest"] = g
         for h in getattr(self, "lv_hosts", []):
@@ -697,11 +706,20 @@ def _migration_flow(fr, kind):
         fr.start_sampler(src, dst)
         fr.set_phase("mirror")
         job = MIRROR_JOB
+        _guest_latency(fr, src, None)      # the agent's latency window starts now
         start_mirror(fr, src, job, pre_switchover)
-        ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), T,
-                                match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        cap = sc["mirror_ready_cap_s"] or T
+        try:
+            ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), cap,
+                                    match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        except Timeout:
+            if not sc["mirror_ready_cap_s"]:
+                raise
+            _mirror_not_converged(fr, src, job, pre_switchover)
+            return
         if ev["event"] != "BLOCK_JOB_READY":
             raise HarnessError("%s did not become ready: %s" % (mirror_api(fr, pre_switchover), ev))
+        fr.record["metrics"]["converged"] = True
         fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
         fr.log("mirror ready at %.3fs", fr.clock())
         fr.record["mirror_bitmaps"] = mirror_bitmaps(src)
@@ -727,14 +745,13 @@ def _migration_flow(fr, kind):
         dismiss_mirror()
 
     def dismiss_mirror():
-        # auto-dismiss off: the concluded job stays until dismissed; then the
-        # NBD client nodes go, as libvirt does before migrate-continue
-        if mirror_api(fr, pre_switchover) == "blockdev-mirror":
-            if any(j.get("id") == job for j in src.qmp.cmd("query-jobs")):
-                src.qmp.cmd("job-dismiss", id=job)
-            src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
-            src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
+        _mirror_cleanup(fr, src, job, pre_switchover)
 
+    if job:
+        # the guest's write latency while the mirror copied alone (mirror start
+        # to READY + warm-up); asked now because at pre-switchover the guest is
+        # stopped and cannot answer
+        _guest_latency(fr, src, "copy")
     fr.set_phase("migrate")
     src.qmp.cmd("migrate", uri=uri)
     if fault:
@@ -819,6 +836,8 @@ def start_mirror(fr, src, job, pre_switchover):
     extra = {}
     if sc["granularity"]:
         extra["granularity"] = int(sc["granularity"])
+    if (sc["mirror_copy_mode"] or "background") != "background":
+        extra["copy-mode"] = sc["mirror_copy_mode"]   # write-blocking: active mirror
     if mirror_api(fr, pre_switchover) == "drive-mirror":
         src.qmp.cmd("drive-mirror", dict({
             "job-id": job, "device": "drive0",
@@ -909,6 +928,62 @@ def hold_ready(fr, src, job):
     fr.record["metrics"]["amplification"] = res.get("amplification")
     fr.record["metrics"]["job_amplification"] = res.get("job_amplification")
     fr.log("ready hold: %s", res)
+
+
+def _guest_latency(fr, src, key):
+    """Ask the agent for the latency of its disk writes since the last ask;
+    with a key, record it (and the write throughput of that window) as
+    metrics[key + "_wlat"] / [key + "_write_mibps"], "copy" = while the mirror copied."""
+    try:
+        line = src.guest_cmd("LAT", "MX LAT", timeout=10)
+    except HarnessError as e:
+        fr.log("guest LAT: %s", e)
+        return
+    if not key:
+        fr._lat_t = fr.clock()
+        return
+    d = parse_kv(line.split(None, 2)[2] if len(line.split(None, 2)) > 2 else "")
+    window = fr.clock() - getattr(fr, "_lat_t", 0.0)
+    met = fr.record["metrics"]
+    met[key + "_end_s"] = round(fr.clock(), 3)
+    met[key + "_wlat"] = d
+    if window > 0 and "n" in d:
+        met[key + "_write_mibps"] = round(float(d["n"]) * fr.sc["bs"] / 1048576.0 / window, 3)
+
+
+def _mirror_cleanup(fr, src, job, pre_switchover):
+    """After the job ended: what libvirt does for blockdev-mirror (auto-dismiss
+    off, so job-dismiss of the concluded job, then blockdev-del of both NBD
+    nodes, as libvirt does before migrate-continue); and qemu-mx's IO QoS
+    figures, if any."""
+    if mirror_api(fr, pre_switchover) == "blockdev-mirror":
+        if any(j.get("id") == job for j in src.qmp.cmd("query-jobs")):
+            src.qmp.cmd("job-dismiss", id=job)
+        src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
+        src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
+    m = src.qmp.cmd("query-migrate", timeout=10)
+    if "block-qos" in m:
+        fr.record["block_qos"] = m["block-qos"]
+
+
+def _mirror_not_converged(fr, src, job, pre_switchover):
+    """The mirror did not become READY within mirror_ready_cap_s: cancel it,
+    no migration; the source guest is verified so the run still checks data."""
+    fr.log("mirror not ready after %ss: not converged", fr.sc["mirror_ready_cap_s"])
+    fr.record["metrics"]["converged"] = False
+    _guest_latency(fr, src, "copy")
+    fr.set_phase("mirror-cancel")
+    src.qmp.cmd("block-job-cancel", device=job, force=True)
+    ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+                            match=lambda e: e["data"].get("device") == job, alive=src.alive)
+    fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
+    fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+    _mirror_cleanup(fr, src, job, pre_switchover)
+    fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
+    fr.sampler.stop()
+    fr.set_phase("done")
+    src.send("PAUSE")
+    fr.verify(src)
 
 
 def flow_ram(fr):

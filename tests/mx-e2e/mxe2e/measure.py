@@ -77,6 +77,10 @@ class Sampler:
                         ent["comp"] = {k: comp.get(k) for k in (
                             "method", "pages", "compressed-size", "uncompressed-size",
                             "bypassed", "cpu-bypassed", "bypass-active")}
+                    qos = m.get("block-qos")
+                    if qos:
+                        # qemu-mx IO QoS: write limit of the running mirror jobs
+                        ent["qos_limit"] = sum(q.get("limit", 0) for q in qos if q.get("active"))
                     disk = m.get("disk")
                     if disk:
                         self.last_disk = disk

@@ -1,0 +1,103 @@
+/*
+ * qemu-mx: IO QoS for storage migration (docs/mx/io-qos.md).
+ *
+ * The controller on its own: no block layer state and no clock of its own,
+ * so that a unit test drives it with a fake clock (tests/unit/test-mx-ioqos.c)
+ * and any copy engine can feed it.  block/mx-ioqos-mirror.c feeds it from a
+ * mirror job (drive-mirror / blockdev-mirror, the path of libvirt's
+ * --copy-storage-all); the legacy block migration path can feed the same
+ * function from its dirty passes later.
+ *
+ * Copyright (c) 2026 qemu-mx developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef BLOCK_MX_IOQOS_H
+#define BLOCK_MX_IOQOS_H
+
+/* One decision per period of this length */
+#define MX_IOQOS_PERIOD_NS      1000000000LL
+/* Periods in a row without a clear shrink before a limit is put on */
+#define MX_IOQOS_PATIENCE       2
+/* Calm periods (backlog small) before the limit is raised one step */
+#define MX_IOQOS_CALM           3
+/* At most 2^this times MX_IOQOS_CALM periods between two raises */
+#define MX_IOQOS_BACKOFF_MAX    4
+/* "Small" backlog: what the copy drains in 1/MX_IOQOS_SMALL_DIV s ... */
+#define MX_IOQOS_SMALL_DIV      4
+/* ... but at least this much */
+#define MX_IOQOS_SMALL_MIN      (4ULL << 20)
+/* "Clearly shrunk": by at least 1/MX_IOQOS_CLEAR_DIV of the bytes copied */
+#define MX_IOQOS_CLEAR_DIV      8
+
+/* Parameter ranges and defaults (migration parameters block-qos-*) */
+#define MX_IOQOS_FLOOR_MIN      (64ULL << 10)
+#define MX_IOQOS_FLOOR_MAX      (1ULL << 40)
+#define MX_IOQOS_FLOOR_DEFAULT  (2ULL << 20)
+#define MX_IOQOS_STEP_MIN       1
+#define MX_IOQOS_STEP_MAX       90
+#define MX_IOQOS_STEP_DEFAULT   25
+
+typedef struct MxIoqosConfig {
+    bool enabled;
+    uint64_t floor;         /* bytes/s, the lowest write limit */
+    unsigned step;          /* percent the limit drops per step */
+} MxIoqosConfig;
+
+/* One measurement; the byte counts run on from the start of the job */
+typedef struct MxIoqosSample {
+    int64_t now;            /* ns, any monotonic clock */
+    uint64_t backlog;       /* bytes dirty in the job's bitmap + in flight */
+    uint64_t copied;        /* bytes the job copied so far */
+    uint64_t written;       /* bytes the guest wrote so far */
+    bool ready;             /* the job reached READY */
+} MxIoqosSample;
+
+typedef enum MxIoqosVerdict {
+    MX_IOQOS_WAIT,          /* no period ended: nothing decided */
+    MX_IOQOS_QUIET,         /* no limit, none needed */
+    MX_IOQOS_WATCH,         /* no limit; the backlog did not clearly shrink */
+    MX_IOQOS_ENGAGE,        /* a limit is put on */
+    MX_IOQOS_STEP,          /* the limit goes down one step */
+    MX_IOQOS_FLOOR,         /* would step, but the limit is at the floor */
+    MX_IOQOS_HOLD,          /* the backlog shrinks: limit kept */
+    MX_IOQOS_RAISE,         /* calm for a while: the limit goes up one step */
+    MX_IOQOS_RELEASE,       /* the limit is taken off */
+    MX_IOQOS__MAX,
+} MxIoqosVerdict;
+
+typedef struct MxIoqosState {
+    bool started;
+    int64_t period_start;
+    uint64_t period_backlog;
+    uint64_t period_copied;
+    uint64_t period_written;
+    uint64_t limit;         /* write bytes/s; 0: no limit */
+    uint64_t demand;        /* guest write rate when the limit went on */
+    unsigned strikes;       /* periods in a row without a clear shrink */
+    unsigned calm;          /* periods in a row with a small backlog */
+    unsigned backoff;       /* raises that failed since the limit went on */
+    bool raised;            /* the last change was a raise */
+    /* statistics */
+    uint64_t steps;         /* limit changes (engage, step, raise, release) */
+    int64_t throttled_ns;   /* time with a limit on */
+    /* figures of the last period, for traces and stats */
+    uint64_t copy_rate;     /* bytes/s */
+    uint64_t write_rate;    /* bytes/s */
+    int64_t shrink;         /* bytes the backlog fell (negative: grew) */
+    uint64_t small;         /* the "small backlog" bound used */
+} MxIoqosState;
+
+void mx_ioqos_init(MxIoqosState *st);
+
+/*
+ * Feed one sample; returns the verdict, st->limit is the write limit to
+ * apply from now on (0: none).  Call it as often as convenient: it decides
+ * once per MX_IOQOS_PERIOD_NS and returns MX_IOQOS_WAIT in between.
+ */
+MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
+                               const MxIoqosSample *s);
+
+const char *mx_ioqos_verdict_str(MxIoqosVerdict v);
+
+#endif
