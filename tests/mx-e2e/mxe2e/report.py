@@ -409,6 +409,91 @@ def _label_marks(ax, marks, xlo, xhi):
     return len(rows)
 
 
+def _panel_remaining(a, s):
+    if _defined(s["ram"]):
+        a.plot(s["t"], s["ram"], color="tab:blue", lw=1.6, label="RAM remaining")
+    if _defined(s["disk"]):
+        a.plot(s["t"], s["disk"], color="tab:orange", lw=1.6, label="disk remaining (len - offset)")
+    top = max([v for v in s["ram"] + s["disk"] if v == v] + [1.0])
+    a.set_ylim(0, top * 1.35)      # headroom for the phase labels
+    a.legend(loc="center right", fontsize=8)
+    a.set_ylabel("remaining MiB")
+
+
+def _panel_throughput(a, s, run):
+    if _has(s["mbps"]):
+        a.plot(s["t"], s["mbps"], color="tab:green", lw=1.4, label="migration (query-migrate mbps)")
+    a.step(s["t"], s["wire"], where="pre", color="0.35", lw=0.9, alpha=0.8, label="wire (veth bytes)")
+    link = _get(run, "scenario", "link_rate_mbit")
+    if link:
+        a.axhline(link, color="tab:red", ls=":", lw=1, label="link %s Mbit/s" % link)
+    a.set_ylim(0, max([v for v in s["mbps"] + s["wire"] if v == v] + [link or 0, 1]) * 1.2)
+    a.legend(loc="lower right", fontsize=8, ncol=3)
+    a.set_ylabel("Mbit/s")
+
+
+def _panel_throttle(a, s):
+    a.step(s["t"], s["throttle"], where="post", color="tab:red", lw=1.4)
+    a.set_ylabel("CPU throttle %")
+    a.set_ylim(0, 100)
+
+
+def _panel_guest(a, g):
+    if not g:
+        a.text(0.5, 0.5, "no guest samples", transform=a.transAxes, ha="center", va="center", color="0.5")
+        a.set_ylabel("guest MiB/s")
+        return
+    a2 = a.twinx()
+    dense = len(g) > 80
+    for side, mk in (("src", "o"), ("dst", "^")):
+        pts = [x for x in g if (x.get("side") or "src") == side]
+        if not pts:
+            continue
+        kw = dict(marker=None if dense else mk, ms=4)
+        a.plot(*_guest_xy(pts, "ram_mibps"), color="tab:purple", lw=1.2, label="RAM writes (%s)" % side, **kw)
+        a2.plot(*_guest_xy(pts, "disk_mibps"), color="tab:brown", lw=1.0, ls="--",
+                label="disk writes (%s)" % side, **kw)
+    a.set_ylim(0, max([x.get("ram_mibps") or 0 for x in g] + [0.1]) * 1.3)
+    a2.set_ylim(0, max([x.get("disk_mibps") or 0 for x in g] + [0.1]) * 1.3)
+    a.set_ylabel("guest RAM MiB/s", color="tab:purple")
+    a2.set_ylabel("guest disk MiB/s", color="tab:brown")
+    h1, l1 = a.get_legend_handles_labels()
+    h2, l2 = a2.get_legend_handles_labels()
+    a.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, ncol=4)
+
+
+def _mark_timeline(axes, run, s, g):
+    """x range, phase spans and marks on every panel, labels on the first."""
+    xs = s["t"] + [x.get("t", 0) for x in g] + [0.0]
+    xlo, xhi = min(xs) - 0.2, max(xs + [_end_time(run) or 0]) + 0.2
+    axes[-1].set_xlim(xlo, xhi)
+    marks = _phases(run)
+    spans = _spans(run)
+    end = _end_time(run)
+    if end is not None and not any(lab == "completed" for _, lab in marks):
+        marks.append((end, "end"))
+    for a in axes:
+        for t0, t1, lab in spans:
+            a.axvspan(t0, t1, color="tab:cyan", alpha=0.15, lw=0)
+        for t, lab in marks:
+            a.axvline(t, color="0.4", ls="--", lw=0.7)
+        a.axvline(0, color="k", lw=0.8)
+        a.grid(True, alpha=0.25)
+    for t0, t1, lab in spans:
+        axes[0].text((t0 + t1) / 2, 0.5, lab, transform=axes[0].get_xaxis_transform(), rotation=90,
+                     va="center", ha="center", fontsize=8, color="teal")
+    _label_marks(axes[0], marks, xlo, xhi)
+
+
+def _run_title(run, missing):
+    title = _title(run)
+    if missing and run.get("timeline"):
+        title += "\n(no %s in this %s flow)" % (" or ".join(missing), run.get("flow"))
+    elif not run.get("timeline"):
+        title += "\n(no timeline%s)" % (": " + run["error"][:90] if run.get("error") else "")
+    return title
+
+
 def plot_run(run, path_png):
     """Write a stacked timeline PNG of one run; returns path_png."""
     plt = _plt()
@@ -429,85 +514,16 @@ def plot_run(run, path_png):
     axes = [a[0] for a in axes]
     ax = dict(zip(panels, axes))
     missing = [n for n, p in (("remaining data", "remaining"), ("network traffic", "throughput")) if p not in ax]
-    title = _title(run)
-    if missing and run.get("timeline"):
-        title += "\n(no %s in this %s flow)" % (" or ".join(missing), run.get("flow"))
-    elif not run.get("timeline"):
-        title += "\n(no timeline%s)" % (": " + run["error"][:90] if run.get("error") else "")
-    axes[0].set_title(title, fontsize=11)
-
+    axes[0].set_title(_run_title(run, missing), fontsize=11)
     if "remaining" in ax:
-        a = ax["remaining"]
-        if _defined(s["ram"]):
-            a.plot(s["t"], s["ram"], color="tab:blue", lw=1.6, label="RAM remaining")
-        if _defined(s["disk"]):
-            a.plot(s["t"], s["disk"], color="tab:orange", lw=1.6, label="disk remaining (len - offset)")
-        top = max([v for v in s["ram"] + s["disk"] if v == v] + [1.0])
-        a.set_ylim(0, top * 1.35)      # headroom for the phase labels
-        a.legend(loc="center right", fontsize=8)
-        a.set_ylabel("remaining MiB")
-
+        _panel_remaining(ax["remaining"], s)
     if "throughput" in ax:
-        a = ax["throughput"]
-        if _has(s["mbps"]):
-            a.plot(s["t"], s["mbps"], color="tab:green", lw=1.4, label="migration (query-migrate mbps)")
-        a.step(s["t"], s["wire"], where="pre", color="0.35", lw=0.9, alpha=0.8, label="wire (veth bytes)")
-        link = _get(run, "scenario", "link_rate_mbit")
-        if link:
-            a.axhline(link, color="tab:red", ls=":", lw=1, label="link %s Mbit/s" % link)
-        a.set_ylim(0, max([v for v in s["mbps"] + s["wire"] if v == v] + [link or 0, 1]) * 1.2)
-        a.legend(loc="lower right", fontsize=8, ncol=3)
-        a.set_ylabel("Mbit/s")
-
+        _panel_throughput(ax["throughput"], s, run)
     if "throttle" in ax:
-        a = ax["throttle"]
-        a.step(s["t"], s["throttle"], where="post", color="tab:red", lw=1.4)
-        a.set_ylabel("CPU throttle %")
-        a.set_ylim(0, 100)
-
-    a = ax["guest"]
-    if g:
-        a2 = a.twinx()
-        dense = len(g) > 80
-        for side, mk in (("src", "o"), ("dst", "^")):
-            pts = [x for x in g if (x.get("side") or "src") == side]
-            if not pts:
-                continue
-            kw = dict(marker=None if dense else mk, ms=4)
-            a.plot(*_guest_xy(pts, "ram_mibps"), color="tab:purple", lw=1.2, label="RAM writes (%s)" % side, **kw)
-            a2.plot(*_guest_xy(pts, "disk_mibps"), color="tab:brown", lw=1.0, ls="--",
-                    label="disk writes (%s)" % side, **kw)
-        a.set_ylim(0, max([x.get("ram_mibps") or 0 for x in g] + [0.1]) * 1.3)
-        a2.set_ylim(0, max([x.get("disk_mibps") or 0 for x in g] + [0.1]) * 1.3)
-        a.set_ylabel("guest RAM MiB/s", color="tab:purple")
-        a2.set_ylabel("guest disk MiB/s", color="tab:brown")
-        h1, l1 = a.get_legend_handles_labels()
-        h2, l2 = a2.get_legend_handles_labels()
-        a.legend(h1 + h2, l1 + l2, loc="lower left", fontsize=8, ncol=4)
-    else:
-        a.text(0.5, 0.5, "no guest samples", transform=a.transAxes, ha="center", va="center", color="0.5")
-        a.set_ylabel("guest MiB/s")
-    a.set_xlabel("seconds since the operation started (t=0)")
-
-    xs = s["t"] + [x.get("t", 0) for x in g] + [0.0]
-    xlo, xhi = min(xs) - 0.2, max(xs + [_end_time(run) or 0]) + 0.2
-    axes[-1].set_xlim(xlo, xhi)
-    marks = _phases(run)
-    spans = _spans(run)
-    end = _end_time(run)
-    if end is not None and not any(lab == "completed" for _, lab in marks):
-        marks.append((end, "end"))
-    for a in axes:
-        for t0, t1, lab in spans:
-            a.axvspan(t0, t1, color="tab:cyan", alpha=0.15, lw=0)
-        for t, lab in marks:
-            a.axvline(t, color="0.4", ls="--", lw=0.7)
-        a.axvline(0, color="k", lw=0.8)
-        a.grid(True, alpha=0.25)
-    for t0, t1, lab in spans:
-        axes[0].text((t0 + t1) / 2, 0.5, lab, transform=axes[0].get_xaxis_transform(), rotation=90,
-                     va="center", ha="center", fontsize=8, color="teal")
-    _label_marks(axes[0], marks, xlo, xhi)
+        _panel_throttle(ax["throttle"], s)
+    _panel_guest(ax["guest"], g)
+    ax["guest"].set_xlabel("seconds since the operation started (t=0)")
+    _mark_timeline(axes, run, s, g)
     fig.tight_layout()
     fig.savefig(path_png, dpi=100)
     plt.close(fig)
