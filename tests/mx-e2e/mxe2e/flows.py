@@ -649,7 +649,23 @@ class FlowRun:
 # --------------------------------------------------------------------------
 # Migration flows
 
-def _migration_flow(fr, kind):
+class _Mig:
+    """What the steps of one migration flow share."""
+
+    def __init__(self, fr, kind):
+        self.fr, self.kind, self.sc = fr, kind, fr.sc
+        self.src = self.dst = self.job = None
+        self.storage = self.pre_switchover = False
+        self.fault = fr.sc["fault"]
+        self.uri = None
+        self.T = fr.sc["flow_timeout_s"]
+        self.t_mig = None
+
+
+def _mig_prepare(fr, kind):
+    """Both QEMUs up, capabilities and parameters set, the destination listening
+    (and exporting its disk for a storage flow), as libvirt 9.0 does."""
+    c = _Mig(fr, kind)
     sc = fr.sc
     fr.link = LinkPair(sc["link_rate_mbit"], sc["link_delay_ms"], log=fr.log)
     fr.link.up()
@@ -659,34 +675,33 @@ def _migration_flow(fr, kind):
     else:
         src_disk = fr.create_disk("src")
         dst_disk = fr.create_disk("dst")       # pre-created, same size, empty
-    src = fr.boot_source(src_disk)
-    dst = fr.new_vm("dst", fr.dst_qemu, "dst", dst_disk, incoming=True, paused=True, shm=sc["corrupt"])
+    c.src = src = fr.boot_source(src_disk)
+    c.dst = dst = fr.new_vm("dst", fr.dst_qemu, "dst", dst_disk, incoming=True, paused=True,
+                            shm=sc["corrupt"])
     if sc["corrupt"]:
         fr.pick_corruption(src)
-    uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
+    c.uri = "tcp:%s:%d" % (fr.link.dst_ip, MIG_PORT)
     extra_caps = {"block": True} if kind == "blk" else {}
-    storage = kind == "storage" and src_disk
-    fault = sc["fault"]
+    c.storage = bool(kind == "storage" and src_disk)
+    fault = c.fault
     if fault and (fault.get("what") not in ("kill-dst", "cancel", "link-cut") or
                   fault.get("at") not in ("bulk", "pre-switchover")):
         raise HarnessError("fault must be {what: kill-dst|cancel|link-cut, at: bulk|pre-switchover}")
-    pre_switchover = storage and sc["mirror_cancel"] == "pre-switchover"
-    pause_caps = {"pause-before-switchover": True} if (
-        pre_switchover or (fault and fault["at"] == "pre-switchover")) else {}
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
+    c.pre_switchover = c.storage and sc["mirror_cancel"] == "pre-switchover"
     # libvirt 9.0's --copy-storage-all (ENVIRONMENT.md): return-path on both ends,
     # late-block-activate on the destination, pause-before-switchover on the source
     dst_caps = dict(extra_caps)
     src_caps = dict(extra_caps)
-    if storage:
+    if c.storage:
         dst_caps.update({"late-block-activate": True, "return-path": True})
         src_caps["return-path"] = True
-        if pre_switchover:
-            src_caps["pause-before-switchover"] = True
+    if c.pre_switchover or (fault and fault["at"] == "pre-switchover"):
+        src_caps["pause-before-switchover"] = True
     fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
-    if storage:
+    if c.storage:
         # destination, before migrate-incoming as libvirt does: NBD server on its
         # veth address, one writable export per disk named after the disk alias
         dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
@@ -694,108 +709,95 @@ def _migration_flow(fr, kind):
         dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
                                          "node-name": "node-drive0", "name": NBD_EXPORT,
                                          "writable": True})
-    dst.qmp.cmd("migrate-incoming", uri=uri)
-    src_caps.update(pause_caps)
+    dst.qmp.cmd("migrate-incoming", uri=c.uri)
     fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
-    T = sc["flow_timeout_s"]
+    return c
 
-    job = None
-    if storage:
-        fr.start_clock()
-        fr.start_sampler(src, dst)
-        fr.set_phase("mirror")
-        job = MIRROR_JOB
-        _guest_latency(fr, src, None)      # the agent's latency window starts now
-        start_mirror(fr, src, job, pre_switchover)
-        cap = sc["mirror_ready_cap_s"] or T
-        try:
-            ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"), cap,
-                                    match=lambda e: e["data"].get("device") == job, alive=src.alive)
-        except Timeout:
-            if not sc["mirror_ready_cap_s"]:
-                raise
-            _mirror_not_converged(fr, src, job, pre_switchover)
-            return
-        if ev["event"] != "BLOCK_JOB_READY":
-            raise HarnessError("%s did not become ready: %s" % (mirror_api(fr, pre_switchover), ev))
-        fr.record["metrics"]["converged"] = True
-        fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
-        fr.log("mirror ready at %.3fs", fr.clock())
-        fr.record["mirror_bitmaps"] = mirror_bitmaps(src)
-        if sc["ready_hold_s"]:
-            hold_ready(fr, src, job)
-        t_mig = time.monotonic()
-    else:
-        fr.start_clock()
-        fr.start_sampler(src, dst)
-        t_mig = time.monotonic()
 
-    def cancel_mirror():
-        fr.set_phase("mirror-cancel")
-        t = time.monotonic()
-        src.qmp.cmd("block-job-cancel", device=job)
-        ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+def _mig_mirror(c):
+    """Storage flow: the mirror to the destination's export, up to READY.  False
+    when it did not become READY within mirror_ready_cap_s (the run is then over)."""
+    fr, sc, src = c.fr, c.sc, c.src
+    fr.set_phase("mirror")
+    c.job = job = MIRROR_JOB
+    _guest_latency(fr, src, None)      # the agent's latency window starts now
+    start_mirror(fr, src, job, c.pre_switchover)
+    try:
+        ev = src.qmp.wait_event(("BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_ERROR"),
+                                sc["mirror_ready_cap_s"] or c.T,
                                 match=lambda e: e["data"].get("device") == job, alive=src.alive)
-        fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
-        fr.record["metrics"]["mirror_cancel_s"] = round(time.monotonic() - t, 3)
-        if ev["data"].get("error"):
-            raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
-        fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
-        dismiss_mirror()
+    except Timeout:
+        if not sc["mirror_ready_cap_s"]:
+            raise
+        _mirror_not_converged(fr, src, job, c.pre_switchover)
+        return False
+    if ev["event"] != "BLOCK_JOB_READY":
+        raise HarnessError("%s did not become ready: %s" % (mirror_api(fr, c.pre_switchover), ev))
+    fr.record["metrics"]["converged"] = True
+    fr.record["metrics"]["mirror_ready_s"] = round(fr.clock(), 3)
+    fr.log("mirror ready at %.3fs", fr.clock())
+    fr.record["mirror_bitmaps"] = mirror_bitmaps(src)
+    if sc["ready_hold_s"]:
+        hold_ready(fr, src, job)
+    return True
 
-    def dismiss_mirror():
-        _mirror_cleanup(fr, src, job, pre_switchover)
 
+def _mig_cancel_mirror(c):
+    """block-job-cancel of the READY mirror (it completes: every dirty block
+    reaches the destination), then libvirt's clean-up."""
+    fr, src, job = c.fr, c.src, c.job
+    fr.set_phase("mirror-cancel")
+    t = time.monotonic()
+    src.qmp.cmd("block-job-cancel", device=job)
+    ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+                            match=lambda e: e["data"].get("device") == job, alive=src.alive)
+    fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
+    fr.record["metrics"]["mirror_cancel_s"] = round(time.monotonic() - t, 3)
+    if ev["data"].get("error"):
+        raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
+    fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
+    _mirror_cleanup(fr, src, job, c.pre_switchover)
+
+
+def _mig_after_fault(c):
+    """The injected fault: the migration must fail cleanly and leave no job."""
+    fr, src, dst, job = c.fr, c.src, c.dst, c.job
+    fr.inject_fault(src, dst, c.fault, c.T)
+    m = fr.wait_migration(src, c.T, failed_ok=True)
+    if m.get("status") == "completed":
+        raise HarnessError("migration completed despite the fault %s" % c.fault)
+    fr.failed_cleanly(src, dst, m)
     if job:
-        # the guest's write latency while the mirror copied alone (mirror start
-        # to READY + warm-up); asked now because at pre-switchover the guest is
-        # stopped and cannot answer
-        _guest_latency(fr, src, "copy")
-    fr.set_phase("migrate")
-    src.qmp.cmd("migrate", uri=uri)
-    if fault:
-        fr.inject_fault(src, dst, fault, T)
-        m = fr.wait_migration(src, T, failed_ok=True)
-        if m.get("status") == "completed":
-            raise HarnessError("migration completed despite the fault %s" % fault)
-        fr.failed_cleanly(src, dst, m)
-        if job:
-            # the mirror may have failed on its dead target or still run: either
-            # way management cancels it; none may be left behind
-            if any(j.get("status") not in ("concluded", "null")
-                   for j in src.qmp.cmd("query-block-jobs")):
-                src.qmp.cmd("block-job-cancel", device=job, force=True)
-                src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 60,
-                                   match=lambda e: e["data"].get("device") == job, alive=src.alive)
-            dismiss_mirror()
-            left = src.qmp.cmd("query-block-jobs")
-            if left:
-                raise HarnessError("block jobs left on the source: %s" % left)
-        return
-    if pre_switchover:
-        # libvirt's order: the source pauses before switchover, the mirror is
-        # cancelled (a READY job completes: every dirty block reaches the
-        # destination), then the migration continues to completion.
-        fr.wait_migration(src, T, until=("pre-switchover",))
-        cancel_mirror()
-        src.qmp.cmd("migrate-continue", state="pre-switchover")
-    m = fr.wait_migration(src, T, failed_ok=sc["expect"] != "ok")
-    if m.get("status") != "completed":
-        fr.failed_cleanly(src, dst, m)
-        return
+        # the mirror may have failed on its dead target or still run: either
+        # way management cancels it; none may be left behind
+        if any(j.get("status") not in ("concluded", "null")
+               for j in src.qmp.cmd("query-block-jobs")):
+            src.qmp.cmd("block-job-cancel", device=job, force=True)
+            src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 60,
+                               match=lambda e: e["data"].get("device") == job, alive=src.alive)
+        _mirror_cleanup(fr, src, job, c.pre_switchover)
+        left = src.qmp.cmd("query-block-jobs")
+        if left:
+            raise HarnessError("block jobs left on the source: %s" % left)
+
+
+def _mig_finish(c, m):
+    """A completed migration: metrics, the destination in, the RAM oracle, the
+    negative control if asked, then the guest runs there and verifies."""
+    fr, sc, src, dst, job = c.fr, c.sc, c.src, c.dst, c.job
     if sc["expect"] == "fail":
         raise HarnessError("migration completed although it must fail")
     fr.migration_metrics(m)
-    fr.record["metrics"]["migration_s"] = round(time.monotonic() - t_mig, 3)
+    fr.record["metrics"]["migration_s"] = round(time.monotonic() - c.t_mig, 3)
     st = src.status()
     if st != "postmigrate":
         raise HarnessError("source status after migration is %s, expected postmigrate" % st)
-    if job and not pre_switchover:
-        cancel_mirror()
+    if job and not c.pre_switchover:
+        _mig_cancel_mirror(c)
     if job:
         dst.qmp.cmd("nbd-server-stop")
-    if kind == "blk" and fr.sampler.last_disk:
+    if c.kind == "blk" and fr.sampler.last_disk:
         fr.record["metrics"]["disk_transferred_bytes"] = fr.sampler.last_disk.get("transferred")
 
     # the destination must be fully in (paused, because of -S)
@@ -813,6 +815,36 @@ def _migration_flow(fr, kind):
     dst.send("PAUSE")
     dst.qmp.cmd("cont")
     fr.verify(dst)
+
+
+def _migration_flow(fr, kind):
+    c = _mig_prepare(fr, kind)
+    fr.start_clock()
+    fr.start_sampler(c.src, c.dst)
+    if c.storage:
+        if not _mig_mirror(c):
+            return
+        # the guest's write latency while the mirror copied alone (mirror start
+        # to READY + warm-up); asked now because at pre-switchover the guest is
+        # stopped and cannot answer
+        _guest_latency(fr, c.src, "copy")
+    c.t_mig = time.monotonic()
+    fr.set_phase("migrate")
+    c.src.qmp.cmd("migrate", uri=c.uri)
+    if c.fault:
+        _mig_after_fault(c)
+        return
+    if c.pre_switchover:
+        # libvirt's order: the source pauses before switchover, the mirror is
+        # cancelled, then the migration continues to completion.
+        fr.wait_migration(c.src, c.T, until=("pre-switchover",))
+        _mig_cancel_mirror(c)
+        c.src.qmp.cmd("migrate-continue", state="pre-switchover")
+    m = fr.wait_migration(c.src, c.T, failed_ok=c.sc["expect"] != "ok")
+    if m.get("status") != "completed":
+        fr.failed_cleanly(c.src, c.dst, m)
+        return
+    _mig_finish(c, m)
 
 
 def mirror_api(fr, pre_switchover):
