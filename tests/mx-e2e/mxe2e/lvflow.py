@@ -226,7 +226,7 @@ def flow_libvirt(fr):
     here = src
     for n, op in enumerate(ops):
         if op == "snapshot":
-            results.append(_op_snapshot(fr, a, here))
+            _op_snapshot(fr, a, here)
         elif op in ("migrate", "migrate-fail", "migrate-shared"):
             if here is not src:
                 raise HarnessError("lv_ops: no operation may follow a successful migrate")
@@ -242,16 +242,18 @@ def flow_libvirt(fr):
             dst_xml = os.path.join(rd, "domain-b%d.xml" % n)
             with open(dst_xml, "w") as f:
                 f.write(xml(fr.dst_qemu, dst_disk, dst.serial_path))
-            r = _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail=(op == "migrate-fail"),
-                            shared=(op == "migrate-shared"))
-            results.append(r)
+            _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail=(op == "migrate-fail"),
+                        shared=(op == "migrate-shared"))
             if op in ("migrate", "migrate-shared"):
                 here = dst
         if n != len(ops) - 1:
             here.send("RESUME")
     # total_time_s: the last successful `virsh migrate` (wall), else the whole op sequence
     done = [r for r in results if r["op"] in ("migrate", "migrate-shared") and r.get("ok")]
-    fr.record["metrics"]["total_time_s"] = done[-1]["virsh_s"] if done else round(fr.clock(), 3)
+    if done:
+        fr.record["metrics"]["total_time_s"] = done[-1]["virsh_s"]
+    elif fr.record["metrics"].get("total_time_s") is None:
+        fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
     fr.record["metrics"]["lv_ops_s"] = round(fr.clock(), 3)
     fr.sampler.stop()
     fr.set_phase("done")
@@ -293,6 +295,7 @@ def _verify(fr, vm, res):
 
 def _op_snapshot(fr, a, vm):
     res = {"op": "snapshot", "ok": True, "why": None}
+    fr.record["lv_results"].append(res)     # in the record even if the op raises
     fr.set_phase("snapshot-create")
     t = time.monotonic()
     a.virsh("snapshot-create-as", DOM, "mx1", timeout=fr.sc["flow_timeout_s"])
@@ -324,6 +327,7 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
     sc = fr.sc
     res = {"op": "migrate-fail" if fail else ("migrate-shared" if shared else "migrate"),
            "ok": True, "why": None}
+    fr.record["lv_results"].append(res)     # in the record even if the op raises
     storage = ["--unsafe"] if shared else ["--copy-storage-all"]
     cmd = [VIRSH, "-c", a.uri, "migrate", "--live", "--p2p"] + storage + ["--verbose",
            "--persistent", "--undefinesource", "--xml", dst_xml] + flags + [DOM, b.tcp_uri]
@@ -333,7 +337,7 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
     w0 = fr.link.wire_bytes()
     c0 = fr.link.counters()
     t = time.monotonic()
-    out = open(os.path.join(fr.rundir, "virsh-migrate-%d.log" % len(fr.record["lv_results"])), "w+")
+    out = open(os.path.join(fr.rundir, "virsh-migrate-%d.log" % (len(fr.record["lv_results"]) - 1)), "w+")
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     killed = None
     src_job = {}
@@ -430,18 +434,21 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
 
 def _corrupt_disk(fr, host, vm):
     """Negative control: with the workload paused, overwrite one written disk block on
-    B's image through B's QEMU (qemu-io on the qcow2 node) before the verifier runs."""
-    import json
+    B's image through B's QEMU (HMP qemu-io) before the verifier runs."""
     vm.guest_cmd("PAUSE", "MX PAUSED", timeout=30)
-    p = host.virsh("qemu-monitor-command", DOM, '{"execute":"query-named-block-nodes"}')
-    nodes = json.loads(p.stdout)["return"]
-    node = [n["node-name"] for n in nodes if n.get("drv") == "qcow2"][0]
     bs = fr.sc["bs"]
     blocks = (fr.sc["disk_mb"] << 20) // bs
     lba = (blocks * 3) // 4 + 1
-    host.virsh("qemu-monitor-command", DOM, "--hmp",
-               'qemu-io -d %s "write -P 0x5a %d %d"' % (node, lba * bs, bs))
-    fr.corruption = {"ram_page": None, "disk_lba": lba, "disk_offset": lba * bs, "node": node}
+    # -d: through the guest device's own BlockBackend (libvirt's alias virtio-disk0);
+    # a node name would get a second BlockBackend whose write permission the device
+    # does not share
+    p = host.virsh("qemu-monitor-command", DOM, "--hmp",
+                   'qemu-io -d virtio-disk0 "write -P 0x5a %d %d"' % (lba * bs, bs))
+    out = p.stdout.strip()
+    if "wrote %d/%d bytes" % (bs, bs) not in out:
+        raise HarnessError("negative control: qemu-io on B did not write: %r" % out)
+    fr.corruption = {"ram_page": None, "disk_lba": lba, "disk_offset": lba * bs,
+                     "device": "virtio-disk0", "qemu_io": out.splitlines()[0]}
     fr.log("negative control: corrupted %s", fr.corruption)
 
 
@@ -457,4 +464,7 @@ def _jobinfo_metrics(fr, ji, res):
     met["disk_transferred_bytes"] = (ji.get("file_processed_bytes") or
                                      (res.get("domjobinfo_source_last") or {}).get("file_processed_bytes"))
     met["migration_s"] = res["virsh_s"]
+    # set as soon as virsh migrate succeeded, so a run whose verifier then fails still
+    # counts as "operation completed" in the benchmark report (its figures are real)
+    met["total_time_s"] = res["virsh_s"]
     met["lv_wire_bytes"] = res["wire_bytes"]
