@@ -145,7 +145,7 @@ cmd_check() {
         # A property list (MX_*_PROPERTIES, expanded inside migration_properties[])
         # cannot be parenthesized: that one complaint is not an error here.
         awk 'BEGIN { RS = ""; ORS = "\n\n" }
-             /Macros with complex values/ && /#define MX_[A-Z0-9_]*PROPERTIES/ { next }
+             /Macros with complex values/ && /#define (DEFINE_)?MX_[A-Z0-9_]*PROPERTIES/ { next }
              /ERROR/ { print }' "$work/cp.log" > "$work/cp-err.log"
         if [ -s "$work/cp-err.log" ]; then
             sed "s|^|  $p: |" "$work/cp-err.log" >&2
