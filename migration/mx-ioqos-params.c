@@ -82,18 +82,6 @@ static void mx_ioqos_params_copy(MigrateSetParameters *params,
     }
 }
 
-void mx_ioqos_params_test_apply(MigrateSetParameters *params,
-                                MigrationParameters *dest)
-{
-    mx_ioqos_params_copy(params, dest);
-}
-
-void mx_ioqos_params_apply(MigrateSetParameters *params,
-                           MigrationParameters *dest)
-{
-    mx_ioqos_params_copy(params, dest);
-}
-
 void mx_ioqos_params_query(MigrationParameters *out,
                            const MigrationParameters *cur)
 {
@@ -191,7 +179,7 @@ void mx_ioqos_hmp_info_migrate(Monitor *mon, MigrationInfo *info)
 const MxParamsOps mx_ioqos_params = {
     .init = mx_ioqos_params_init,
     .check = mx_ioqos_params_check,
-    .copy = mx_ioqos_params_apply,
+    .copy = mx_ioqos_params_copy,
     .query = mx_ioqos_params_query,
     .hmp_set = mx_ioqos_hmp_set_parameter,
     .hmp_info = mx_ioqos_hmp_info_parameters,

@@ -17,10 +17,6 @@ typedef struct Visitor Visitor;
 
 void mx_ioqos_params_init(MigrationParameters *p);
 bool mx_ioqos_params_check(MigrationParameters *p, Error **errp);
-void mx_ioqos_params_test_apply(MigrateSetParameters *params,
-                                MigrationParameters *dest);
-void mx_ioqos_params_apply(MigrateSetParameters *params,
-                           MigrationParameters *dest);
 void mx_ioqos_params_query(MigrationParameters *out,
                            const MigrationParameters *cur);
 bool mx_ioqos_hmp_set_parameter(int param, Visitor *v, const char *name,
