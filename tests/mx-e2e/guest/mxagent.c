@@ -25,7 +25,8 @@
  *    "MX MISMATCH-SUMMARY kind=<ram|disk> source=<background|verify> ...".
  *  - The hot set is the first hot_frac of the working set's pages; each
  *    write picks a uniformly random page in the hot set with probability
- *    hot_share, else one in the cold rest.
+ *    hot_share, else one in the cold rest. With ram_pattern=seq the writes
+ *    sweep the working set in address order instead (hot_* ignored).
  *  - The writer checks a RAM page's header before overwriting it, so a
  *    stale page is reported even if the workload rewrites it first.
  *  - Background disk verification reads, round robin, blocks written at
@@ -126,6 +127,7 @@ static char disk_path[128] = "";    /* "" = default, "none" = no disk */
 static uint64_t disk_mb;
 static uint32_t block_size = 4096;
 static bool pattern_seq;
+static bool ram_pattern_seq;
 static uint64_t seed = 1;
 
 static int tty_fd = 2;
@@ -530,7 +532,7 @@ static bool page_check(uint32_t idx, uint32_t want, char *found, size_t flen)
     return true;
 }
 
-static void ram_write_one(uint64_t *rng)
+static void ram_write_one(uint64_t *rng, uint32_t *seq_next)
 {
     uint32_t nhot = (uint32_t)(atomic_load(&cfg.hot_frac) * ram_pages);
     uint32_t idx;
@@ -540,8 +542,11 @@ static void ram_write_one(uint64_t *rng)
         nhot = ram_pages;
     }
     /* The hot set is the first nhot pages of the working set. */
-    if (nhot > 0 && (nhot == ram_pages ||
-                     rng_unit(rng) < atomic_load(&cfg.hot_share))) {
+    if (ram_pattern_seq) {
+        /* A sweep: every page once per pass, in address order. */
+        idx = (*seq_next)++ % ram_pages;
+    } else if (nhot > 0 && (nhot == ram_pages ||
+                            rng_unit(rng) < atomic_load(&cfg.hot_share))) {
         idx = rng_below(rng, nhot);
     } else {
         idx = nhot + rng_below(rng, ram_pages - nhot);
@@ -570,6 +575,7 @@ static void *ram_thread(void *opaque)
     uint64_t rng = mix64(seed ^ 0x52414d);
     MxBucket wb = { 0 }, vb = { 0 };
     uint32_t bg_next = 0;           /* background verification cursor */
+    uint32_t ram_seq_next = 0;      /* ram_pattern=seq write cursor */
     uint32_t full_next = 0;         /* VERIFY cursor */
     bool full = false;
     uint64_t full_ok = 0, full_bad = 0;
@@ -593,7 +599,7 @@ static void *ram_thread(void *opaque)
         if (!worker_paused(&ram_w)) {
             bucket_refill(&wb, now, rate, MX_PAGE_SIZE);
             for (int i = 0; i < MX_BATCH && wb.tokens >= MX_PAGE_SIZE; i++) {
-                ram_write_one(&rng);
+                ram_write_one(&rng, &ram_seq_next);
                 wb.tokens -= MX_PAGE_SIZE;
             }
             busy = wb.tokens >= MX_PAGE_SIZE;
@@ -1369,6 +1375,9 @@ static void parse_param(const char *key, const char *val)
     } else if (!strcmp(key, "pattern")) {
         ok = !strcmp(val, "seq") || !strcmp(val, "random");
         pattern_seq = !strcmp(val, "seq");
+    } else if (!strcmp(key, "ram_pattern")) {
+        ok = !strcmp(val, "seq") || !strcmp(val, "random");
+        ram_pattern_seq = !strcmp(val, "seq");
     } else if (!strcmp(key, "seed")) {
         ok = parse_u64(val, 0, UINT64_MAX, &seed);
     } else {

@@ -40,7 +40,8 @@ DEFAULTS = {
     "disk_mb": 64,           # disk image size = region the agent uses; 0 = no disk
     "bs": 4096,
     "disk_rate": 2,
-    "pattern": "random",
+    "pattern": "random",      # disk writes: random | seq
+    "ram_pattern": "random",  # RAM writes: random (hot/cold) | seq (a sweep)
     "verify_rate": 2000,
     "seed": 1,
     "link_rate_mbit": 1000,  # 0 = unshaped
@@ -265,7 +266,7 @@ class FlowRun:
         sc = self.sc
         p = {"ram_mb": sc["ram_mb"], "ram_rate": sc["ram_rate"], "hot_frac": sc["hot_frac"],
              "hot_share": sc["hot_share"], "ram_entropy": sc["ram_entropy"],
-             "bs": sc["bs"], "pattern": sc["pattern"],
+             "bs": sc["bs"], "pattern": sc["pattern"], "ram_pattern": sc["ram_pattern"],
              "verify_rate": sc["verify_rate"], "seed": sc["seed"]}
         if sc["disk_mb"]:
             p.update({"disk": "/dev/vda", "disk_mb": sc["disk_mb"], "disk_rate": sc["disk_rate"]})

@@ -197,7 +197,7 @@ def summary_sections(run):
     """[(title, [(label, value), ...])] shared by the text and Markdown renderings."""
     m = run.get("metrics") or {}
     sc = run.get("scenario") or {}
-    keys = ("name", "ram_mb", "ram_rate", "hot_frac", "disk_mb", "bs", "disk_rate", "pattern",
+    keys = ("name", "ram_mb", "ram_rate", "hot_frac", "ram_pattern", "disk_mb", "bs", "disk_rate", "pattern",
             "link_rate_mbit", "link_delay_ms", "accel", "smp", "disk_format", "max_bandwidth",
             "downtime_limit_ms", "corrupt")
     scen = " ".join("%s=%s" % (k, sc[k]) for k in keys if sc.get(k) not in (None, "", False))
