@@ -21,6 +21,20 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def describe(sc):
+    """The load a scenario runs, in words (the same for every row of one load)."""
+    if sc.get("ram_pattern") == "seq":
+        what = "sequential sweep"
+    elif sc.get("hot_frac"):
+        what = "%g%% of pages take %g%% of writes" % (100 * sc["hot_frac"],
+                                                      100 * sc.get("hot_share", 0))
+    else:
+        what = "uniform random"
+    caps = sc.get("capabilities") or {}
+    return "%s MiB/s, %s%s" % (sc.get("ram_rate"), what,
+                               ", auto-converge" if caps.get("auto-converge") else "")
+
+
 def load(d):
     runs = {}
     for p in sorted(glob.glob(os.path.join(d, "runs", "*", "run.json"))):
@@ -32,6 +46,7 @@ def load(d):
         mem = (sc.get("mem_mb") or 0) << 20
         h = q.get("hot-defer") or {}
         runs.setdefault(sc.get("name"), []).append({
+            "load": describe(sc),
             "completed": q.get("status") == "completed",
             "ok": r.get("result") == "ok",
             "time_s": (q.get("total-time") or 0) / 1000.0 if q.get("status") == "completed" else None,
@@ -57,14 +72,20 @@ def main():
     runs = load(d)
     loads = sorted({n.rsplit("-", 1)[0] for n in runs if n})
     out = ["# Hot-segment deferral: stock vs qemu-mx (medians)", "",
-           "1 GiB guest dirtying 150 MiB/s of a 768 MiB working set, 1 Gbit/s link, "
+           "1 GiB guest dirtying a 768 MiB working set, 1 Gbit/s link, "
            "downtime limit 300 ms. *re-sent* = RAM bytes sent minus one copy of the "
            "guest's 1 GiB; medians over the completed runs (a run that did not complete within its "
-           "240 s wait counts in *runs* only). Ratios: against stock, and against qemu-mx "
+           "wait counts in *runs* only). Ratios: against stock, and against qemu-mx "
            "percent 0. *data ok*: guest verifier and RAM oracle clean.", "",
-           "| load | row | runs | completed | data ok | time s | sent MB | re-sent MB | "
-           "re-sent vs stock | re-sent vs mx 0 | rounds | downtime ms | deferral |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "Loads:"]
+    for ld in sorted({n.rsplit("-", 1)[0] for n in runs if n}):
+        descs = sorted({r["load"] for n, rs in runs.items() if n and n.rsplit("-", 1)[0] == ld
+                        for r in rs})
+        out.append("- `%s`: %s" % (ld, "; ".join(descs)))
+    out += ["",
+           "| load | row | runs | completed | data ok | time s | time vs stock | sent MB | "
+           "re-sent MB | re-sent vs stock | re-sent vs mx 0 | rounds | downtime ms | deferral |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for ld in loads:
         med = {}
         for row in ("stock", "mx0", "mx30"):
@@ -82,18 +103,19 @@ def main():
             if not m["n"]:
                 continue
 
-            def ratio(base):
-                b = med[base]["resent_mb"]
-                return "-" if not b or m["resent_mb"] is None else "%.2f" % (m["resent_mb"] / b)
+            def ratio(base, key="resent_mb"):
+                b = med[base][key]
+                return "-" if not b or m[key] is None else "%.2f" % (m[key] / b)
             defer = "-"
             if row == "mx30":
                 defer = "%s rounds, %s pages held (%s)" % (fmt(m["hot_rounds"], "%.0f"),
                                                            fmt(m["hot_pages"], "%.0f"),
                                                            m["states"] or "-")
-            out.append("| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 ld, {"stock": "stock 7.2", "mx0": "qemu-mx, percent 0",
                      "mx30": "qemu-mx, percent 30"}[row], m["n"], m["completed"], m["ok"],
-                fmt(m["time_s"]), fmt(m["sent_mb"], "%.0f"), fmt(m["resent_mb"], "%.0f"),
+                fmt(m["time_s"]), ratio("stock", "time_s"), fmt(m["sent_mb"], "%.0f"),
+                fmt(m["resent_mb"], "%.0f"),
                 ratio("stock"), ratio("mx0"), fmt(m["rounds"], "%.0f"),
                 fmt(m["downtime_ms"], "%.0f"), defer))
     out.append("")
