@@ -246,7 +246,7 @@ args += [
     "-machine", "memory-backend=mem",
     "-kernel", os.path.join(guest, "vmlinuz"),
     "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-    "-append", "console=ttyS0 quiet mx.ram_mb=%d mx.ram_rate=%d "
+    "-append", "console=ttyS0 quiet no_timer_check mx.ram_mb=%d mx.ram_rate=%d "
     "mx.disk_rate=%d mx.bs=%d" % (RAM_MB, RAM_RATE, DISK_RATE, BS),
     "-drive", "file=%s,if=none,id=virtio0,format=qcow2,cache=none" % disk,
     "-device", "virtio-blk-pci,drive=virtio0",

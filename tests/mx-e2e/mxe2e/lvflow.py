@@ -180,7 +180,7 @@ def flow_libvirt(fr):
     fr.record["libvirt"]["emulator_b"] = b.emulator_caps(fr.dst_qemu)
 
     k, i = fr.guest
-    cmdline = " ".join(["console=ttyS0", "quiet", "panic=-1"] +
+    cmdline = " ".join(["console=ttyS0", "quiet", "panic=-1", "no_timer_check"] +
                        ["mx.%s=%s" % (kk, v) for kk, v in fr.guest_params().items() if v is not None])
     dom_uuid = str(uuid.uuid4())
     src_disk = os.path.abspath(fr.create_disk("src"))

@@ -235,7 +235,7 @@ class VM:
             a += ["-kernel", self.kernel]
             if self.initrd:
                 a += ["-initrd", self.initrd]
-            append = ["console=ttyS0", "quiet", "panic=-1"]
+            append = ["console=ttyS0", "quiet", "panic=-1", "no_timer_check"]
             append += ["mx.%s=%s" % (k, v) for k, v in self.append_params.items() if v is not None]
             a += ["-append", " ".join(append)]
         if self.disk:
