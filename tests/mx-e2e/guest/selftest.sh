@@ -49,7 +49,9 @@ import os, pty, queue, re, socket, subprocess, sys, threading, time
 qemu, guest, tmp, shm = sys.argv[1:5]
 RAM_MB, RAM_RATE, DISK_RATE, BS = 128, 50, 2, 4096
 DISK_MB, MEM_MB = 256, 512
-deadline = time.monotonic() + 110
+# generous: a TCG guest on a loaded 2-core host (helpers, benchmarks) runs several
+# times slower; the checks are on behaviour, the deadline only stops a hang
+deadline = time.monotonic() + 300
 t0 = time.monotonic()
 failures = []
 
@@ -210,7 +212,7 @@ def verify(ser, tag, ram_bad=0, disk_bad=0):
     ser.drain()
     ser.send("VERIFY")
     m = ser.wait(r"^MX VERIFY-DONE ram_ok=(\d+) ram_bad=(\d+) "
-                 r"disk_ok=(\d+) disk_bad=(\d+)", timeout=60)
+                 r"disk_ok=(\d+) disk_bad=(\d+)", timeout=150)
     ok_r, bad_r, ok_d, bad_d = map(int, m.groups())
     check(bad_r == ram_bad and bad_d == disk_bad and
           ok_r + bad_r == RAM_MB * 256 and

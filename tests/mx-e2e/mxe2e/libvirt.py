@@ -13,7 +13,8 @@ The mounts vanish with the namespace when its last process exits; the processes
 are libvirtd and the QEMUs it starts, all inside the network namespace, so
 LinkPair's teardown (which kills every process in the namespace) is the backstop
 for every exit path.  The harness talks to each libvirtd over its unix socket,
-which libvirtd.conf puts in <root>/sock (visible from outside the namespace).
+which libvirtd.conf puts in the harness's short socket directory (util.sock_dir(),
+visible from outside the namespace; a deep checkout's run directory is too long).
 
 What it took to make two libvirtd coexist here is in ENVIRONMENT.md (libvirt
 section); every item is handled below.
@@ -27,7 +28,7 @@ import subprocess
 import time
 import uuid
 
-from .util import HarnessError, Timeout, register_cleanup, run_cleanup, run, pid_alive
+from .util import HarnessError, Timeout, register_cleanup, run_cleanup, run, pid_alive, sock_path, SUN_PATH_MAX
 
 LIBVIRTD = "/usr/sbin/libvirtd"
 VIRSH = "/usr/bin/virsh"
@@ -117,7 +118,14 @@ class LibvirtHost:
         self.host_uuid = str(uuid.uuid4())
         self.proc = None
         self._cleanup = None
-        self.sock = os.path.join(root, "sock", "libvirt-sock")
+        # libvirtd's sockets go in the harness's short socket directory: under
+        # the run directory of a deep checkout they exceed sun_path (libvirtd
+        # then exits with rc 6 before it listens)
+        self.sock = os.path.join(sock_path("lv-" + name), "libvirt-sock")
+        longest = os.path.join(os.path.dirname(self.sock), "libvirt-admin-sock")
+        if len(longest.encode()) > SUN_PATH_MAX:
+            raise HarnessError("unix socket path too long (%d > %d bytes): %s" % (
+                len(longest.encode()), SUN_PATH_MAX, longest))
         self.uri = "qemu+unix:///system?socket=" + self.sock
         self.tcp_uri = "qemu+tcp://%s/system" % ip
 
@@ -132,7 +140,8 @@ class LibvirtHost:
     def _prepare(self):
         if os.path.exists(self.root):
             shutil.rmtree(self.root)
-        os.makedirs(os.path.join(self.root, "sock"))
+        os.makedirs(self.root)
+        os.makedirs(os.path.dirname(self.sock), exist_ok=True)
         self._write("etc-libvirt/libvirtd.conf", "\n".join([
             'listen_tls = 0',
             'listen_tcp = 1',
