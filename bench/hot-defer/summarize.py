@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Table of the hot-segment deferral benchmark (docs/mx/hot-defer.md).
 
-    bench/hot-defer/summarize.py bench/results/hot-defer
+    bench/hot-defer/summarize.py bench/results/hot-defer [MORE_DIRS...]
 
 Reads every run.json under DIR/runs (made by `make bench-hot-defer`), groups them by
 scenario, and writes DIR/hot-defer.md: medians over the repeats of total time, RAM bytes
@@ -35,9 +35,10 @@ def describe(sc):
                                ", auto-converge" if caps.get("auto-converge") else "")
 
 
-def load(d):
+def load(dirs):
     runs = {}
-    for p in sorted(glob.glob(os.path.join(d, "runs", "*", "run.json"))):
+    paths = [p for d in dirs for p in glob.glob(os.path.join(d, "runs", "*", "run.json"))]
+    for p in sorted(paths):
         with open(p) as f:
             r = json.load(f)
         sc = r.get("scenario") or {}
@@ -68,8 +69,11 @@ def fmt(v, f="%.1f"):
 
 
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else "bench/results/hot-defer"
-    runs = load(d)
+    # DIR [MORE_DIRS...]: runs of one benchmark split over several invocations (each one
+    # interleaved on its own); the table goes into the first
+    dirs = sys.argv[1:] or ["bench/results/hot-defer"]
+    d = dirs[0]
+    runs = load(dirs)
     loads = sorted({n.rsplit("-", 1)[0] for n in runs if n})
     out = ["# Hot-segment deferral: stock vs qemu-mx (medians)", "",
            "1 GiB guest dirtying a 768 MiB working set, 1 Gbit/s link, "
