@@ -1,8 +1,9 @@
 /*
  * qemu-mx: IO QoS on a mirror job (docs/mx/io-qos.md): feeds the
- * controller of block/mx-ioqos.c from block/mirror.c and applies its write
- * limit to the BlockBackends of the mirrored device with the block layer's
- * throttling, restoring the user's own limits when the job ends.
+ * controller of block/mx-ioqos.c from block/mirror.c; block/mx-ioqos-apply.c
+ * applies its write limit to the BlockBackends of the mirrored device with
+ * the block layer's throttling and restores the user's own limits when the
+ * job ends.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -11,31 +12,10 @@
 #ifndef BLOCK_MX_IOQOS_MIRROR_H
 #define BLOCK_MX_IOQOS_MIRROR_H
 
-#include "block/mx-ioqos.h"
+#include "block/mx-ioqos-apply.h"
 
 typedef struct BlockJob BlockJob;
 typedef struct MxIoqosJob MxIoqosJob;
-
-/* Where the parameters come from (the migration parameters block-qos-*) */
-typedef void MxIoqosConfigFn(MxIoqosConfig *cfg);
-void mx_ioqos_set_config_source(MxIoqosConfigFn *fn);
-
-/* Statistics of one job, running or finished */
-typedef struct MxIoqosJobStats {
-    char job_id[64];
-    char device[64];
-    bool active;            /* the job still runs */
-    uint64_t limit;         /* write bytes/s now; 0: none */
-    uint64_t steps;
-    int64_t throttled_ns;
-    uint64_t backlog;       /* at the last decision */
-} MxIoqosJobStats;
-
-/*
- * Copy out the statistics of the jobs the controller ran for (at most @max,
- * the running ones and the last finished ones); returns how many.
- */
-int mx_ioqos_get_stats(MxIoqosJobStats *out, int max);
 
 /* mirror_run(), before its loop: NULL when the job is not a mirror */
 MxIoqosJob *mx_ioqos_job_start(BlockJob *job, BlockDriverState *top);
