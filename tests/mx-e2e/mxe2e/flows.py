@@ -77,6 +77,9 @@ DEFAULTS = {
                               # cleanly (see FlowRun.failed_cleanly)
     "mirror_copy_mode": "background",  # storage: or "write-blocking" (active mirror, libvirt
                               # --copy-storage-synchronous-writes)
+    "src_io_throttle": {},    # storage: block_set_io_throttle arguments for the source's
+                              # drive0 before the mirror starts (a user's own limits; the
+                              # query-block limits before and after the job are recorded)
     "mirror_ready_cap_s": 0,  # storage: give up waiting for READY after this long (0: the
                               # flow timeout); the run then ends with converged=false, the
                               # mirror cancelled, the source guest verified
@@ -103,6 +106,7 @@ def make_scenario(**kw):
     sc["parameters"] = dict(sc["parameters"] or {})
     sc["src_parameters"] = dict(sc["src_parameters"] or {})
     sc["dst_parameters"] = dict(sc["dst_parameters"] or {})
+    sc["src_io_throttle"] = dict(sc["src_io_throttle"] or {})
     if sc["expect"] not in ("ok", "fail", "any"):
         raise HarnessError("expect must be ok, fail or any")
     return sc
@@ -722,6 +726,11 @@ def _mig_mirror(c):
     fr, sc, src = c.fr, c.sc, c.src
     fr.set_phase("mirror")
     c.job = job = MIRROR_JOB
+    if sc["src_io_throttle"]:
+        t = {k: 0 for k in ("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr")}
+        t.update(sc["src_io_throttle"])
+        src.qmp.cmd("block_set_io_throttle", dict(t, device="drive0"))
+    fr.record["block_limits_before"] = drive_limits(src)
     _guest_latency(fr, src, None)      # the agent's latency window starts now
     start_mirror(fr, src, job, c.pre_switchover)
     try:
@@ -892,6 +901,23 @@ def start_mirror(fr, src, job, pre_switchover):
         "auto-finalize": True, "auto-dismiss": False}, **extra))
 
 
+IO_LIMIT_KEYS = ("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "bps_max",
+                 "bps_rd_max", "bps_wr_max", "iops_max", "iops_rd_max", "iops_wr_max",
+                 "bps_max_length", "bps_rd_max_length", "bps_wr_max_length",
+                 "iops_max_length", "iops_rd_max_length", "iops_wr_max_length",
+                 "iops_size", "group")
+
+
+def drive_limits(src):
+    """The I/O limits query-block shows for the source's drive0 (what IO QoS
+    must leave as it found them)."""
+    for b in src.qmp.cmd("query-block"):
+        if b.get("device") == "drive0":
+            ins = b.get("inserted", {})
+            return {k: ins.get(k) for k in IO_LIMIT_KEYS}
+    return {}
+
+
 def mirror_bitmaps(src):
     """The dirty bitmaps query-block shows on drive0 (the mirror's is anonymous)."""
     for b in src.qmp.cmd("query-block"):
@@ -994,6 +1020,7 @@ def _mirror_cleanup(fr, src, job, pre_switchover):
             src.qmp.cmd("job-dismiss", id=job)
         src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
         src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
+    fr.record["block_limits_after"] = drive_limits(src)
     m = src.qmp.cmd("query-migrate", timeout=10)
     if "block-qos" in m:
         fr.record["block_qos"] = m["block-qos"]
