@@ -23,7 +23,9 @@ def fmt(x, nd=1):
 
 def row(runs):
     m = [r.get("metrics", {}) for r in runs]
-    conv = [bool(x.get("converged")) for x in m]
+    # a RAM-only run has no mirror: it converged when it completed
+    conv = [bool(x.get("converged", r.get("flow") != "storage" and r.get("result") == "ok"))
+            for r, x in zip(runs, m)]
     ok = [r.get("result") == "ok" for r in runs]
     qos = [r.get("block_qos") or [] for r in runs]
 
