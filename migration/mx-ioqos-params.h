@@ -29,7 +29,7 @@ void mx_ioqos_hmp_info_migrate(Monitor *mon, MigrationInfo *info);
 /* the parameters' entry in mx-params.c's table, and -global properties */
 extern const MxParamsOps mx_ioqos_params;
 #define MX_IOQOS_PROPERTIES \
-    DEFINE_PROP_BOOL("block-qos", MigrationState, parameters.block_qos, false), \
+    DEFINE_PROP_BOOL("block-qos", MigrationState, parameters.block_qos, true), \
     DEFINE_PROP_SIZE("block-qos-floor", MigrationState, \
                      parameters.block_qos_floor, MX_IOQOS_FLOOR_DEFAULT), \
     DEFINE_PROP_UINT8("block-qos-step", MigrationState, \
