@@ -1,7 +1,8 @@
 #!/bin/sh
 # IO QoS benchmark (docs/mx/io-qos.md): stock Debian QEMU 7.2 and qemu-mx,
 # interleaved, 3 repeats, medians.  One invocation, sized to stay under 25
-# minutes on a 2-core machine (512 MiB disk, 256 MiB guest, 60 s READY cap).
+# minutes on a 2-core machine (256 MiB disk, 256 MiB guest, 45 s READY cap;
+# 22.5 min measured).
 #   bench/ioqos/run.sh [OUTDIR]        (default bench/results/ioqos)
 set -e
 top=$(cd "$(dirname "$0")/../.." && pwd)
