@@ -67,6 +67,10 @@ bench-compression: all
 bench-hot-defer: all
 	tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/hot-defer.json \
 		--out bench/results/hot-defer || [ $$? -eq 3 ]
+	tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/hot-defer-2.json \
+		--out bench/results/hot-defer-2 || [ $$? -eq 3 ]
+	bench/hot-defer/summarize.py bench/results/hot-defer
+	bench/hot-defer/summarize.py bench/results/hot-defer-2
 
 bench-throttle: all
 	bench/throttle/bench.sh bench/results/throttle
