@@ -15,6 +15,7 @@
 #include "migration.h"
 #include "ram.h"
 #include "mx-compress-stats.h"
+#include "mx-compress-batch.h"
 #include "mx-bypass-state.h"
 #include "mx-params.h"
 
@@ -107,6 +108,7 @@ void mx_compress_fill_stats(MigrationInfo *info)
         c = info->compression;
         c->method = mx_stats_method_threads();
         c->uncompressed_size = compression_counters.pages * page;
+        mx_cbatch_fill_stats(c);
     } else if (migrate_use_multifd() &&
                migrate_multifd_compression() != MULTIFD_COMPRESSION_NONE) {
         /* stock 7.2 has no statistics for multifd compression */
@@ -151,4 +153,9 @@ void mx_hmp_info_compression(Monitor *mon, MigrationInfo *info)
                    " pages\n", c->cpu_bypassed);
     monitor_printf(mon, "compression bypass active: %s\n",
                    c->bypass_active ? "on" : "off");
+    if (c->has_handoffs) {
+        monitor_printf(mon, "compression hand-offs: %" PRIu64
+                       " (batch size %" PRIu64 " pages)\n",
+                       c->handoffs, c->batch_size);
+    }
 }

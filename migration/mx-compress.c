@@ -17,6 +17,7 @@
 #include "mx-bypass.h"
 #include "mx-bypass-state.h"
 #include "mx-params.h"
+#include "mx-compress-batch.h"
 #ifdef CONFIG_LZ4
 #include "mx-lz4-codec.h"
 #endif
@@ -110,22 +111,38 @@ void mx_compress_put(MxCompressCtx *ctx, QEMUFile *f, const uint8_t *page)
     }
 }
 
-bool mx_compress_account(MxCompressCtx *ctx)
+void mx_compress_take(MxCompressCtx *ctx, MxPageResult *r)
 {
-    if (!ctx->pending) {
+    r->own = ctx->pending;
+    r->kind = ctx->kind;
+    r->len = ctx->len;
+    r->size = ctx->size;
+    ctx->pending = false;
+}
+
+bool mx_compress_account_result(const MxPageResult *r)
+{
+    if (!r->own) {
         /* nothing of ours; the stock path counts its own pages */
         return mx_compress_own_path();
     }
-    ctx->pending = false;
-    if (ctx->kind == MX_PAGE_RAW) {
-        mx_stats_page(false, ctx->size, ctx->size, false);
+    if (r->kind == MX_PAGE_RAW) {
+        mx_stats_page(false, r->size, r->size, false);
         ram_counters.normal++;
     } else {
         compression_counters.pages++;
-        compression_counters.compressed_size += ctx->len;
-        mx_stats_page(true, ctx->size, ctx->len, false);
+        compression_counters.compressed_size += r->len;
+        mx_stats_page(true, r->size, r->len, false);
     }
     return true;
+}
+
+bool mx_compress_account(MxCompressCtx *ctx)
+{
+    MxPageResult r;
+
+    mx_compress_take(ctx, &r);
+    return mx_compress_account_result(&r);
 }
 
 void mx_compress_save_setup(void)
@@ -133,4 +150,5 @@ void mx_compress_save_setup(void)
     mx_stats_reset();
     mx_converge_reset();
     mx_bypass_reset();
+    mx_cbatch_stats_reset();
 }

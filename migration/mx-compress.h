@@ -50,6 +50,22 @@ void mx_compress_put(MxCompressCtx *ctx, QEMUFile *f, const uint8_t *page);
 bool mx_compress_account(MxCompressCtx *ctx);
 
 /*
+ * The batched hand-off (mx-compress-batch.c) counts a batch's pages after
+ * the whole batch went to the stream: the compress thread takes each
+ * page's result out of its context right after the page, and the
+ * migration thread counts the results later.
+ */
+typedef struct MxPageResult {
+    bool own;               /* encoded by qemu-mx's path */
+    MxPageKind kind;
+    size_t len;
+    size_t size;
+} MxPageResult;
+void mx_compress_take(MxCompressCtx *ctx, MxPageResult *r);
+/* Like mx_compress_account(), for a taken result. */
+bool mx_compress_account_result(const MxPageResult *r);
+
+/*
  * Start of a RAM save: reset the statistics, the convergence estimate and
  * the bypass rule.
  */

@@ -20,6 +20,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_mirror_params,
     &mx_throttle_params,
     &mx_ioqos_params,
+    &mx_compress_batch_params,
 };
 
 #define FOR_EACH_MX_PARAMS(ops) \

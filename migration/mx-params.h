@@ -51,12 +51,14 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-mirror-params.h"
 #include "mx-throttle-ctl.h"
 #include "mx-ioqos-params.h"
+#include "mx-compress-batch-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
     MX_HOT_PROPERTIES, \
     MX_BLK_PROPERTIES, \
     MX_MIRROR_PROPERTIES, \
     MX_THROTTLE_PROPERTIES, \
-    MX_IOQOS_PROPERTIES
+    MX_IOQOS_PROPERTIES, \
+    MX_COMPRESS_BATCH_PROPERTIES
 
 #endif
