@@ -5,9 +5,13 @@
 #  2. RAM migration of a 1 GiB guest dirtying 100 MiB/s over 1 and 10 Gbit/s links,
 #     stock zlib vs qemu-mx lz4/zstd/none (bench/scenarios/compression.json).
 #  3. compress-bypass against no compression, qemu-mx only (compression-bypass.json).
-#  MX_BENCH_PARTS="core migration bypass" (default all), MX_BENCH_REPEATS (default 3).
+#  4. the batched compress hand-off (issue 12): the RAM oracle at 1, 2, 4 and 8 compress
+#     threads, zlib and lz4 (qemu-mx, one repeat, compression-batch-oracle.json); raw
+#     liblz4 on the benchmark guest's own pages; stock zlib threads vs qemu-mx zlib and
+#     lz4 threads, batched and per page, CPU per thread (compression-batch.json).
+#  MX_BENCH_PARTS="core migration bypass batch" (default all), MX_BENCH_REPEATS (default 3).
 set -euo pipefail
-parts=${MX_BENCH_PARTS:-core migration bypass}
+parts=${MX_BENCH_PARTS:-core migration bypass batch}
 repeats=${MX_BENCH_REPEATS:-3}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/bench/results/compression}
@@ -44,4 +48,33 @@ if [[ " $parts " == *" bypass "* ]]; then
     bench -q --scenarios "$top/bench/scenarios/compression-bypass.json" \
         --binary "mx=$top/build/qemu/qemu-system-x86_64" --repeats "$repeats" --out "$out/bypass"
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/bypass"
+fi
+if [[ " $parts " == *" batch "* ]]; then
+    bench -q --scenarios "$top/bench/scenarios/compression-batch-oracle.json" \
+        --binary "mx=$top/build/qemu/qemu-system-x86_64" --repeats 1 --out "$out/batch-oracle"
+    /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch-oracle"
+    # raw liblz4 per core on the pages of the benchmark's guest (same agent, same entropy)
+    mkdir -p "$out/batch"
+    cap="$top/build/e2e/capture-batch-mem"
+    rm -rf "$cap"
+    "$top/tests/mx-e2e/mx-e2e" run ram -q --name capture-batch-mem --mem-mb 1024 --ram-mb 768 \
+        --ram-rate 100 --ram-entropy 0.4 --disk-mb 0 --keep-dumps --json "$cap.json"
+    mem=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rundir"])' \
+          "$cap.json")/ram-src.bin
+    gcc -O2 -Wall -I"$top/migration" "$top/bench/compression/mx-compress-bench.c" \
+        "$top/migration/mx-lz4-codec.c" -llz4 -lz -lzstd -o "$top/build/e2e/mx-compress-bench"
+    for m in lz4-1 lz4-8; do
+        "$top/build/e2e/mx-compress-bench" "$mem" "$m" 1024 2>/dev/null
+    done | /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+json.dump({"what": "liblz4 alone, one core, thread CPU time, non-zero pages of the guest",
+           "rows": rows,
+           "cpu_s_per_gib": {r["method"]: round((1 << 30) / (r["compress_MBps"] * 1e6), 3)
+                             for r in rows}}, open(sys.argv[1], "w"), indent=1)
+' "$out/batch/raw-lz4.json"
+    rm -f "$mem" "${mem%src.bin}dst.bin"
+    bench -q --scenarios "$top/bench/scenarios/compression-batch.json" \
+        --repeats "$repeats" --out "$out/batch"
+    /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch"
 fi

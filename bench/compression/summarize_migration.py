@@ -12,7 +12,14 @@ wrote and writes migration.md (and migration.json) beside it.  Per run:
 - CPU-s of source and destination outside the vCPU threads, from the start of
   the migration to its end (the guest's own CPU is the same everywhere and
   is left out), and CPU-s per GiB of data moved;
-- what compression did: ratio, pages sent raw by compress-bypass.
+- what compression did: ratio, pages sent raw by compress-bypass;
+- per thread (runs whose timeline has `cpu_groups`, from /proc/PID/task/TID/stat
+  by thread name): CPU-s of the source's migration thread and compress
+  threads, of the destination's main thread (which loads the stream) and
+  decompress threads, per GiB of data, vCPU threads left out, beside each
+  whole process (with and without its vCPU threads); compared with stock zlib
+  and, for the compress threads, with raw liblz4 on the same pages when
+  raw-lz4.json (written by bench-all.sh's batch part) is in RESULTS_DIR.
 
 Medians over repeats; ratios against stock zlib compress threads on the same
 link, and total time against no compression on the same link.
@@ -90,7 +97,38 @@ def run_row(run):
         row["cpu_bypassed"] = comp.get("cpu-bypassed")
         row["bypassed"] = comp.get("bypassed")
     row["bypass_active_share"] = _share(tl[:i1 + 1], lambda e: (e.get("comp") or {}).get("bypass-active"))
+    row["handoffs"] = comp.get("handoffs") if comp else None
+    row["batch_size"] = comp.get("batch-size") if comp else None
+    _thread_rows(row, tl, i1)
     return row
+
+
+def _groups(tl, side, i0, i1):
+    """CPU-s per thread group of one side between samples i0 and i1 (None: not sampled)."""
+    a = (tl[i0].get("cpu_groups") or {}).get(side)
+    b = (tl[i1].get("cpu_groups") or {}).get(side)
+    if a is None or b is None:
+        return None
+    return {g: max(0.0, b.get(g, 0.0) - a.get(g, 0.0)) for g in set(a) | set(b)}
+
+
+def _thread_rows(row, tl, i1):
+    gib = row.get("data_gib")
+    src, dst = _groups(tl, "src", 0, i1), _groups(tl, "dst", 0, i1)
+    if not gib or src is None or dst is None:
+        return
+    per = lambda v: v / gib
+    row["src_mig"] = src.get("migration", 0.0)
+    row["src_comp"] = src.get("compress", 0.0)
+    row["src_mc_gib"] = per(row["src_mig"] + row["src_comp"])
+    row["src_comp_gib"] = per(row["src_comp"])
+    row["dst_main"] = dst.get("main", 0.0)
+    row["dst_decomp"] = dst.get("decompress", 0.0)
+    row["dst_md_gib"] = per(row["dst_main"] + row["dst_decomp"])
+    row["src_proc_gib"] = per(sum(src.values()) - src.get("vcpu", 0.0))
+    row["dst_proc_gib"] = per(sum(dst.values()) - dst.get("vcpu", 0.0))
+    row["src_all_gib"] = per(sum(src.values()))
+    row["dst_all_gib"] = per(sum(dst.values()))
 
 
 def _share(tl, pred):
@@ -106,7 +144,9 @@ def _med(vals):
 
 
 KEYS = ("time_s", "elapsed_s", "downtime_ms", "wire_mib", "data_gib", "cpu_src", "cpu_dst",
-        "cpu_per_gib", "ratio", "cpu_bypassed", "bypass_active_share")
+        "cpu_per_gib", "ratio", "cpu_bypassed", "bypass_active_share", "handoffs", "batch_size",
+        "src_mig", "src_comp", "src_mc_gib", "src_comp_gib", "dst_main", "dst_decomp",
+        "dst_md_gib", "src_proc_gib", "dst_proc_gib", "src_all_gib", "dst_all_gib")
 
 
 def aggregate(rows):
@@ -140,7 +180,49 @@ def _f(v, fmt="%.2f"):
     return "-" if v is None else fmt % v
 
 
-def markdown(agg, title):
+def thread_table(agg, raw):
+    """Per-thread CPU per GiB, one table over all links (rows with cpu_groups only)."""
+    rows = [a for a in agg if a.get("src_mc_gib") is not None]
+    if not rows:
+        return []
+    lines = ["## CPU-seconds per GiB of data, per thread (vCPU threads excluded)", "",
+             "*mig+comp*: the source's migration thread (`live_migration`) and compress "
+             "threads (`compress`); *load+decomp*: the destination's main thread, which loads "
+             "the stream (and decodes lz4 pages), and its `decompress` threads; *process*: all "
+             "threads of that QEMU but its vCPUs; *process+vCPU*: the whole process. "
+             "*vs zlib*: mig+comp against stock zlib threads on the same link; *vs raw lz4*: "
+             "the compress threads against liblz4 alone on the same guest's pages "
+             "(`bench/compression/mx-compress-bench`, %s)." % (
+                 ", ".join("%s %.2f CPU-s/GiB" % kv for kv in sorted(raw.items())) if raw else
+                 "not measured in this run"), "",
+             "| scenario | qemu | data GiB | hand-offs | pages per hand-off | src migration CPU-s | "
+             "src compress CPU-s | src mig+comp /GiB | src compress /GiB | vs zlib | vs raw lz4 | "
+             "src process /GiB | src process+vCPU /GiB | dst load CPU-s | dst decompress CPU-s | "
+             "dst load+decomp /GiB | dst process /GiB | dst process+vCPU /GiB |",
+             "|" + "---|" * 18]
+    for a in sorted(rows, key=lambda a: (a["scenario"], a["qemu"] != "stock")):
+        base = next((b for b in rows if b["scenario"].startswith("zlib-threads") and b["qemu"] == "stock"
+                     and _link(b["scenario"]) == _link(a["scenario"])), None)
+        vs = a["src_mc_gib"] / base["src_mc_gib"] if base and base.get("src_mc_gib") else None
+        key = None
+        if "lz4" in a["scenario"]:
+            key = "lz4-8" if "accel8" in a["scenario"] else "lz4-1"
+        vraw = a["src_comp_gib"] / raw[key] if key and raw.get(key) else None
+        per_ho = None
+        if a.get("handoffs") and a.get("data_gib"):
+            per_ho = a["data_gib"] * GiB / PAGE / a["handoffs"]
+        lines.append("| %s |" % " | ".join([
+            a["scenario"], a["qemu"], _f(a["data_gib"]), _f(a.get("handoffs"), "%.0f"), _f(per_ho, "%.1f"),
+            _f(a["src_mig"], "%.1f"), _f(a["src_comp"], "%.1f"), _f(a["src_mc_gib"]),
+            _f(a["src_comp_gib"]), _f(vs), _f(vraw), _f(a["src_proc_gib"]), _f(a["src_all_gib"]),
+            _f(a["dst_main"], "%.1f"), _f(a["dst_decomp"], "%.1f"), _f(a["dst_md_gib"]),
+            _f(a["dst_proc_gib"]), _f(a["dst_all_gib"])]))
+    lines += ["", "*pages per hand-off* counts data pages only (zero pages, which the compress "
+              "threads also take, make the real batches larger).", ""]
+    return lines
+
+
+def markdown(agg, title, raw=None):
     lines = ["# %s" % title, "",
              "Written by `bench/compression/summarize_migration.py` from `results.json`; medians "
              "over repeats. *CPU-s* = CPU-seconds of each QEMU outside its vCPU thread from the "
@@ -168,6 +250,7 @@ def markdown(agg, title):
                 _f(a["cpu_dst"], "%.1f"), _f(a["cpu_per_gib"]), _f(vs_zlib), _f(vs_none),
                 _f(a["ratio"], "%.3f"), _f(a["bypass_active_share"])))
         lines.append("")
+    lines += thread_table(agg, raw or {})
     bad = [a for a in agg if a["oracle_bad"]]
     lines.append("RAM oracle: %s" % ("no page differed in any completed run" if not bad else
                                      "; ".join("%s/%s: %d runs differ" % (a["scenario"], a["qemu"], a["oracle_bad"])
@@ -191,8 +274,12 @@ def main(argv):
     agg = aggregate(rows)
     with open(os.path.join(d, "migration.json"), "w") as f:
         json.dump({"rows": rows, "summary": agg}, f, indent=1)
+    raw = {}
+    if os.path.exists(os.path.join(d, "raw-lz4.json")):
+        with open(os.path.join(d, "raw-lz4.json")) as f:
+            raw = json.load(f).get("cpu_s_per_gib") or {}
     with open(os.path.join(d, "migration.md"), "w") as f:
-        f.write(markdown(agg, res.get("title") or "Migration compression benchmark"))
+        f.write(markdown(agg, res.get("title") or "Migration compression benchmark", raw))
     print(os.path.join(d, "migration.md"))
     return 0
 

@@ -102,6 +102,7 @@ class Sampler:
             if vm is not None:
                 vm.sample_cpu()
                 ent.setdefault("cpu", {})[side] = vm.cpu_now()
+                ent.setdefault("cpu_groups", {})[side] = vm.cpu_groups()
         self.timeline.append(ent)
         if self.on_sample:
             try:

@@ -384,6 +384,24 @@ class VM:
             total = sum(secs for _, secs in self._thread_cpu.values())
         return [round(total, 3), round(vcpu, 3)]
 
+    # thread groups of cpu_groups(): first match of the thread name wins
+    CPU_GROUPS = (("vcpu", ("/TCG", "/KVM")), ("migration", ("live_migration",)),
+                  ("decompress", ("decompress",)), ("compress", ("compress",)),
+                  ("multifd", ("multifd",)))
+
+    def cpu_groups(self):
+        """CPU-s per thread group as of the last sample_cpu(): vcpu, migration (the
+        migration thread), compress, decompress, multifd, main (the main thread, which
+        loads the stream on a destination) and other; threads that exited keep their
+        last value."""
+        out = {}
+        main_tid = str(self.proc.pid) if self.proc else None
+        for tid, (comm, secs) in self._thread_cpu.items():
+            g = "main" if tid == main_tid else next(
+                (name for name, pats in self.CPU_GROUPS if any(p in comm for p in pats)), "other")
+            out[g] = round(out.get(g, 0.0) + secs, 3)
+        return out
+
     def cpu_summary(self):
         threads = {}
         for comm, secs in self._thread_cpu.values():
