@@ -153,6 +153,27 @@ static int mx_count_threads(const char *pidfile, const char *name)
 }
 
 /*
+ * Wait for the source to reach @goal within MX_DEST_EXIT_TIMEOUT: a cleanup
+ * stuck joining a compress thread keeps it in "cancelling" for ever, which
+ * must fail the test rather than hang it.
+ */
+static void mx_wait_status(QTestState *who, const char *goal)
+{
+    g_test_timer_start();
+    for (;;) {
+        QDict *rsp = migrate_query(who);
+        bool done = !strcmp(qdict_get_str(rsp, "status"), goal);
+
+        qobject_unref(rsp);
+        if (done) {
+            return;
+        }
+        g_assert_cmpfloat(g_test_timer_elapsed(), <, MX_DEST_EXIT_TIMEOUT);
+        g_usleep(20 * 1000);
+    }
+}
+
+/*
  * A migration with busy compress threads (zlib level 9, 8 threads on 2
  * cores, 64 pages a batch) ends while batches are in flight: cancelled
  * (@fail false) or by its channel failing (@fail true: QMP yank shuts the
@@ -192,7 +213,7 @@ static void mx_compress_batch_abort(bool fail)
         wait_for_migration_fail(from, true);
     } else {
         migrate_cancel(from);
-        wait_for_migration_status(from, "cancelled", NULL);
+        mx_wait_status(from, "cancelled");
     }
     qtest_set_expected_status(to, EXIT_FAILURE);
     qtest_wait_qemu(to);
