@@ -50,14 +50,16 @@ if [[ " $parts " == *" bypass "* ]]; then
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/bypass"
 fi
 if [[ " $parts " == *" batch "* ]]; then
+    # MX_BENCH_QEMU: a copy of the qemu-mx binary to measure (default: the build's)
+    mxq=${MX_BENCH_QEMU:-$top/build/qemu/qemu-system-x86_64}
     bench -q --scenarios "$top/bench/scenarios/compression-batch-oracle.json" \
-        --binary "mx=$top/build/qemu/qemu-system-x86_64" --repeats 1 --out "$out/batch-oracle"
+        --binary "mx=$mxq" --repeats 1 --out "$out/batch-oracle"
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch-oracle"
     # raw liblz4 per core on the pages of the benchmark's guest (same agent, same entropy)
     mkdir -p "$out/batch"
     cap="$top/build/e2e/capture-batch-mem"
     rm -rf "$cap"
-    "$top/tests/mx-e2e/mx-e2e" run ram -q --name capture-batch-mem --mem-mb 1024 --ram-mb 768 \
+    "$top/tests/mx-e2e/mx-e2e" run ram -q --qemu "$mxq" --name capture-batch-mem --mem-mb 1024 --ram-mb 768 \
         --ram-rate 100 --ram-entropy 0.4 --disk-mb 0 --keep-dumps --json "$cap.json"
     mem=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rundir"])' \
           "$cap.json")/ram-src.bin
@@ -75,6 +77,7 @@ json.dump({"what": "liblz4 alone, one core, thread CPU time, non-zero pages of t
 ' "$out/batch/raw-lz4.json"
     rm -f "$mem" "${mem%src.bin}dst.bin"
     bench -q --scenarios "$top/bench/scenarios/compression-batch.json" \
+        --binary "mx=$mxq" --binary "stock=${MX_STOCK_QEMU:-/usr/bin/qemu-system-x86_64}" \
         --repeats "$repeats" --out "$out/batch"
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch"
 fi
