@@ -529,14 +529,13 @@ static void test_mx_parameters_hot_defer(void)
     if (test_migrate_start(&from, &to, "defer", &args)) {
         return;
     }
-    /* on by default since the second benchmark (docs/mx/hot-defer.md) */
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 0);
     migrate_check_parameter_int(from, "ram-delay-segment-size",
                                 4 * 1024 * 1024);
     migrate_check_parameter_int(to, "ram-delay-segment-size", 2 * 1024 * 1024);
 
-    migrate_set_parameter_int(from, "ram-delay-save-percent", 0);
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 0);
+    migrate_set_parameter_int(from, "ram-delay-save-percent", 30);
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
     migrate_set_parameter_int(from, "ram-delay-segment-size", 262144);
     migrate_check_parameter_int(from, "ram-delay-segment-size", 262144);
 
