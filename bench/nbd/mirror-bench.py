@@ -2,8 +2,11 @@
 # qemu-mx: storage-migration copy benchmark (docs/mx/nbd-threads.md).
 #
 #   bench/nbd/mirror-bench.py [--size-gib 4] [--repeats 3] [--fmt raw]
-#                             [--out DIR] NAME=QEMU_BINARY[::DST-ARG...] ...
-# (DST-ARGs, separated by '::', are extra arguments of that destination QEMU)
+#                             [--out DIR]
+#                             NAME=QEMU_BINARY[::DST-ARG...][@@KEY=VALUE...] ...
+# (DST-ARGs, separated by '::', are extra arguments of that destination QEMU;
+# KEY=VALUEs, separated by '@@', are extra options of the source's nbd node,
+# e.g. @@mx-connections=2 (docs/mx/nbd-multiconn.md))
 #
 # Per run: a destination QEMU (-incoming defer, a virtio-blk device on a raw or
 # qcow2 node on tmpfs) gets libvirt 9.0's commands (nbd-server-start,
@@ -95,8 +98,8 @@ def per_thread(pid, before, after):
 FIRMWARE = [a for d in ('/usr/share/qemu', '/usr/share/seabios') for a in ('-L', d)]
 
 
-def launch(binary, name, qmp_path, extra):
-    cmd = [binary] + FIRMWARE + ['-name', name + ',debug-threads=on', '-nodefaults',
+def launch(binary, name, qmp_path, extra, prefix=()):
+    cmd = list(prefix) + [binary] + FIRMWARE + ['-name', name + ',debug-threads=on', '-nodefaults',
            '-display', 'none', '-machine', 'q35', '-accel', 'tcg', '-m', '128',
            '-qmp', 'unix:%s,server=on,wait=off' % qmp_path] + extra
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -104,7 +107,11 @@ def launch(binary, name, qmp_path, extra):
     return p, QMP(qmp_path)
 
 
-def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=()):
+def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
+            nbd_opts=None, link=None):
+    host = link.dst_ip if link else '127.0.0.1'
+    dprefix = link.exec_prefix('dst') if link else ()
+    sprefix = link.exec_prefix('src') if link else ()
     if fmt == 'qcow2':
         subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2', dst_img, str(size)])
     else:
@@ -114,23 +121,25 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=()):
         '-blockdev', 'driver=file,node-name=dst-file,filename=%s' % dst_img,
         '-blockdev', 'driver=%s,node-name=dst-fmt,file=dst-file' % fmt,
         '-device', 'virtio-blk-pci,drive=dst-fmt,id=vd0',
-        '-incoming', 'defer', '-S'] + list(dst_extra))
+        '-incoming', 'defer', '-S'] + list(dst_extra), dprefix)
     sp, sq = launch(binary, 'src', work + '/src.qmp', [
         '-blockdev', 'driver=file,node-name=src-file,filename=%s' % src_img,
         '-blockdev', 'driver=raw,node-name=src-fmt,file=src-file',
-        '-device', 'virtio-blk-pci,drive=src-fmt,id=vd0', '-S'])
+        '-device', 'virtio-blk-pci,drive=src-fmt,id=vd0', '-S'], sprefix)
     try:
         dq.cmd('migrate-set-capabilities', capabilities=[
             {'capability': 'late-block-activate', 'state': True},
             {'capability': 'return-path', 'state': True}])
         dq.cmd('nbd-server-start', addr={'type': 'inet', 'data': {
-            'host': '127.0.0.1', 'port': str(port)}})
+            'host': host, 'port': str(port)}})
         dq.cmd('block-export-add', type='nbd', id='libvirt-nbd-dst-fmt',
                **{'node-name': 'dst-fmt'}, writable=True, name='drive-virtio-disk0')
         sq.cmd('blockdev-add', driver='nbd', **{'node-name': 'mig-nbd'},
-               server={'type': 'inet', 'host': '127.0.0.1', 'port': str(port)},
-               export='drive-virtio-disk0')
+               server={'type': 'inet', 'host': host, 'port': str(port)},
+               export='drive-virtio-disk0', **(nbd_opts or {}))
         sq.cmd('blockdev-add', driver='raw', **{'node-name': 'mig-fmt'}, file='mig-nbd')
+        src_nbd_nodes = len([n for n in sq.cmd('query-named-block-nodes')
+                             if n['drv'] == 'nbd'])
         dpid, spid = dp.pid, sp.pid
         d0, s0 = threads(dpid), threads(spid)
         dtot0, stot0 = proc_cpu(dpid), proc_cpu(spid)
@@ -156,6 +165,8 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=()):
         dthr['(exited, not sampled)'] = max(0.0, dtot1 - dtot0 - sum(dthr.values()))
         sthr['(exited, not sampled)'] = max(0.0, stot1 - stot0 - sum(sthr.values()))
         dthreads_during = sorted(set(n for n, _ in dlast.values()))
+        exps = dq.cmd('query-block-exports')
+        dst_conns = exps[0].get('mx-nbd-connections') if exps else None
         sq.cmd('block-job-cancel', device='drive-virtio-disk0')
         while sq.cmd('query-block-jobs')[0]['status'] != 'concluded':
             time.sleep(0.05)
@@ -189,6 +200,7 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=()):
             'dst_cpu_per_gib': (dtot1 - dtot0) / gib, 'src_cpu_per_gib': (stot1 - stot0) / gib,
             'dst_main_share': dthr.get('main', 0.0) / max(1e-9, dtot1 - dtot0),
             'dst_thread_names_during': dthreads_during,
+            'src_nbd_nodes': src_nbd_nodes, 'dst_connections': dst_conns,
             'dst_thread_names_after_stop': dthreads_after}
 
 
@@ -225,6 +237,7 @@ def summarize(runs, names, size):
     keys = sorted(set(k for r in runs for k in r['dst_threads'] if k != 'main'))
     for k in keys:
         row('destination %s CPU-s/GiB' % k, lambda r, k=k: r['dst_threads'].get(k, 0) / gib)
+    row('source NBD connections', lambda r: r.get('src_nbd_nodes', 1), '%d')
     row('source CPU-s/GiB', lambda r: r['src_cpu_per_gib'])
     keys = sorted(set(k for r in runs for k in r['src_threads']))
     for k in keys:
@@ -247,6 +260,9 @@ def main():
     ap.add_argument('--fmt', default='raw', choices=['raw', 'qcow2'])
     ap.add_argument('--out', default=None)
     ap.add_argument('--port', type=int, default=10809 + 100)
+    ap.add_argument('--veth', type=int, default=0, metavar='MBIT',
+                    help='run the two QEMUs in the harness\'s two network '
+                    'namespaces joined by a veth shaped to MBIT Mbit/s')
     ap.add_argument('bins', nargs='+')
     a = ap.parse_args()
     size = int(a.size_gib * 2**30)
@@ -254,9 +270,14 @@ def main():
     bins = []
     for b in a.bins:
         name, rest = b.split('=', 1)
+        rest, *opts = rest.split('@@')
         parts = rest.split('::')
-        bins.append((name, parts[0], parts[1:]))
-    names = [n for n, _, _ in bins]
+        nbd_opts = {}
+        for o in opts:
+            k, v = o.split('=', 1)
+            nbd_opts[k] = int(v) if v.isdigit() else v
+        bins.append((name, parts[0], parts[1:], nbd_opts))
+    names = [n for n, _, _, _ in bins]
     work = tempfile.mkdtemp(dir='/dev/shm', prefix='mx-nbd-bench.')
     src = work + '/src.raw'
     make_src(src, size)
@@ -265,25 +286,36 @@ def main():
     if out:
         os.makedirs(out, exist_ok=True)
         raw = open(out + '/runs.jsonl', 'w')
+    link = None
+    if a.veth:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                        '..', '..', 'tests', 'mx-e2e'))
+        from mxe2e.netns import LinkPair
+        link = LinkPair(rate_mbit=a.veth)
+        link.up()
     try:
         for rep in range(a.repeats):
-            for name, binary, dst_extra in bins:
+            for name, binary, dst_extra, nbd_opts in bins:
                 r = run_one(binary, src, work + '/dst.img', a.fmt, size, a.port, work,
-                            dst_extra)
+                            dst_extra, nbd_opts, link)
                 r.update(name=name, binary=binary, dst_args=dst_extra, repeat=rep,
-                         fmt=a.fmt, size=size)
+                         fmt=a.fmt, size=size, nbd_opts=nbd_opts)
                 runs.append(r)
                 print(json.dumps(r), flush=True)
                 if out:
                     raw.write(json.dumps(r) + '\n')
                     raw.flush()
     finally:
+        if link:
+            link.down()
         subprocess.call(['rm', '-rf', work])
     s = summarize(runs, names, size)
     print(s)
     if out:
         open(out + '/summary.md', 'w').write(
-            '# %s GiB %s mirror over loopback, %d repeats (medians)\n\n' % (a.size_gib, a.fmt, a.repeats)
+            '# %s GiB %s mirror over %s, %d repeats (medians)\n\n' % (
+                a.size_gib, a.fmt, ('a %d Mbit/s veth' % a.veth) if a.veth else 'loopback',
+                a.repeats)
             + 'Command: `%s`\n\n' % ' '.join(['bench/nbd/mirror-bench.py'] + sys.argv[1:]) + s)
 
 
