@@ -11,8 +11,13 @@
 
 /* blockdev option mx-connections: 0 = automatic, 1 = stock, at most this */
 #define MX_NBD_MC_MAX           16u
-/* what "automatic" opens against a server that advertises multi-conn */
-#define MX_NBD_MC_AUTO          4u
+/*
+ * what "automatic" opens against a server that advertises multi-conn:
+ * one, as stock, because the benchmark (docs/mx/nbd-multiconn.md) showed
+ * no throughput gain from 2 or 4 on the project's 2-core machine and 7-13%
+ * more source CPU per GiB; raise it once a benchmark shows a gain
+ */
+#define MX_NBD_MC_AUTO          1u
 /* a connection that failed is tried again (one request) after this long */
 #define MX_NBD_MC_PROBE_NS      (1000 * 1000 * 1000LL)
 
