@@ -36,3 +36,32 @@ const char *mx_blk_check_chunk(uint64_t sector, int64_t total_sectors)
     }
     return NULL;
 }
+
+const char *mx_blk_check_record(int flags, uint64_t sector, uint64_t len,
+                                int64_t total_sectors)
+{
+    if (flags & MX_BLK_FLAG_RUN) {
+        if (flags & ~(MX_BLK_FLAG_RUN | MX_BLK_FLAG_ZERO)) {
+            return "unknown flags with a dirty run";
+        }
+        return mx_blk_check_run(sector, len, total_sectors);
+    }
+    if (!(flags & MX_BLK_FLAG_DEVICE_BLOCK)) {
+        return "not a data record";
+    }
+    if (flags & ~(MX_BLK_FLAG_DEVICE_BLOCK | MX_BLK_FLAG_ZERO)) {
+        return "unknown flags with a stock record";
+    }
+    return mx_blk_check_chunk(sector, total_sectors);
+}
+
+uint64_t mx_blk_record_bytes(int flags, uint64_t sector, uint64_t len,
+                             int64_t total_sectors)
+{
+    uint64_t left = ((uint64_t)total_sectors - sector) * MX_BLK_SECTOR;
+
+    if (flags & MX_BLK_FLAG_RUN) {
+        return len;
+    }
+    return left < MX_BLK_CHUNK ? left : MX_BLK_CHUNK;
+}

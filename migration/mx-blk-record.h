@@ -25,6 +25,12 @@
  */
 #define MX_BLK_FLAG_RUN         0x100
 
+/* Stock's record flags (migration/block.c), as they are on the wire. */
+#define MX_BLK_FLAG_DEVICE_BLOCK 0x01
+#define MX_BLK_FLAG_EOS         0x02
+#define MX_BLK_FLAG_PROGRESS    0x04
+#define MX_BLK_FLAG_ZERO        0x08
+
 /*
  * A dirty run of @len bytes at @sector of a device of @total_sectors
  * sectors: NULL if valid, else why not.
@@ -33,5 +39,25 @@ const char *mx_blk_check_run(uint64_t sector, uint64_t len,
                              int64_t total_sectors);
 /* A stock record, a chunk at @sector: NULL if valid, else why not. */
 const char *mx_blk_check_chunk(uint64_t sector, int64_t total_sectors);
+
+/*
+ * A data record (a dirty run with MX_BLK_FLAG_RUN, else a stock chunk with
+ * MX_BLK_FLAG_DEVICE_BLOCK) with record flags @flags, at @sector, of @len
+ * bytes (a run's own length; 0 for a stock chunk), for a device of
+ * @total_sectors sectors: NULL if the destination may write it, else why
+ * not.  Flags other than those of the record's kind (and ZERO) are refused.
+ * The one decision block_load() takes before writing; pure, so that the
+ * unit test and the fuzzer (tests/fuzz/mx-blk-record-fuzz.c) drive it.
+ */
+const char *mx_blk_check_record(int flags, uint64_t sector, uint64_t len,
+                                int64_t total_sectors);
+
+/*
+ * Bytes a valid record (mx_blk_check_record() == NULL) writes at
+ * @sector * 512: a run its length, a stock chunk 1 MiB, or what is left of
+ * the device after @sector if that is less.
+ */
+uint64_t mx_blk_record_bytes(int flags, uint64_t sector, uint64_t len,
+                             int64_t total_sectors);
 
 #endif

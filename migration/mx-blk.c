@@ -56,9 +56,6 @@ bool mx_blk_next_dirty(BdrvDirtyBitmap *bm, int64_t from, int64_t total,
     return true;
 }
 
-/* the zero-block flag of block.c's records */
-#define MX_BLK_FLAG_ZERO        0x08
-
 uint64_t mx_blk_put_run(QEMUFile *f, const char *name, uint64_t sector,
                         int nr_sectors, const uint8_t *buf, bool zero_blocks)
 {
@@ -82,13 +79,10 @@ int mx_blk_load_run(QEMUFile *f, BlockBackend *blk, const char *name,
                     uint64_t sector, int flags, int64_t total_sectors)
 {
     uint64_t len = qemu_get_be32(f);
-    const char *why = mx_blk_check_run(sector, len, total_sectors);
+    const char *why = mx_blk_check_record(flags, sector, len, total_sectors);
     g_autofree uint8_t *buf = NULL;
     int ret;
 
-    if (!why && (flags & ~(MX_BLK_FLAG_RUN | MX_BLK_FLAG_ZERO))) {
-        why = "unknown flags with a dirty run";
-    }
     if (why) {
         trace_mx_blk_run_refused(name, sector, len, why);
         error_report("block migration: bad dirty run of %" PRIu64 " bytes "

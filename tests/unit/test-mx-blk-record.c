@@ -55,6 +55,47 @@ static void test_chunk(void)
     g_assert_nonnull(mx_blk_check_chunk(UINT64_MAX >> 9, DEV_SECTORS));
 }
 
+static void test_record(void)
+{
+    const int run = MX_BLK_FLAG_RUN, dev = MX_BLK_FLAG_DEVICE_BLOCK;
+
+    /* a run and a zero run; a stock chunk and a zero chunk */
+    g_assert_null(mx_blk_check_record(run, 8, 4096, DEV_SECTORS));
+    g_assert_null(mx_blk_check_record(run | MX_BLK_FLAG_ZERO, 8, 4096,
+                                      DEV_SECTORS));
+    g_assert_null(mx_blk_check_record(dev, 2048, 0, DEV_SECTORS));
+    g_assert_null(mx_blk_check_record(dev | MX_BLK_FLAG_ZERO, 0, 0,
+                                      DEV_SECTORS));
+    /* other flags with either kind */
+    g_assert_nonnull(mx_blk_check_record(run | dev, 8, 4096, DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(run | MX_BLK_FLAG_PROGRESS, 8, 4096,
+                                         DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(dev | MX_BLK_FLAG_EOS, 0, 0,
+                                         DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(dev | 0x40, 0, 0, DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(MX_BLK_FLAG_ZERO, 0, 0,
+                                         DEV_SECTORS));
+    /* the kinds' own checks still apply */
+    g_assert_nonnull(mx_blk_check_record(run, DEV_SECTORS - 6, 3584,
+                                         DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(dev, 8, 0, DEV_SECTORS));
+    g_assert_nonnull(mx_blk_check_record(dev, 11 * 2048, 0, DEV_SECTORS));
+}
+
+static void test_record_bytes(void)
+{
+    const int run = MX_BLK_FLAG_RUN, dev = MX_BLK_FLAG_DEVICE_BLOCK;
+
+    g_assert_cmpuint(mx_blk_record_bytes(run, 8, 4096, DEV_SECTORS), ==, 4096);
+    g_assert_cmpuint(mx_blk_record_bytes(dev, 0, 0, DEV_SECTORS), ==,
+                     1024 * 1024);
+    /* the last chunk of a device that is not a multiple of 1 MiB: 3 KiB */
+    g_assert_cmpuint(mx_blk_record_bytes(dev, 10 * 2048, 0, DEV_SECTORS), ==,
+                     3072);
+    g_assert_cmpuint(mx_blk_record_bytes(dev | MX_BLK_FLAG_ZERO, 10 * 2048, 0,
+                                         DEV_SECTORS), ==, 3072);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -62,5 +103,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-blk-record/run/length", test_run_length);
     g_test_add_func("/mx-blk-record/run/range", test_run_range);
     g_test_add_func("/mx-blk-record/chunk", test_chunk);
+    g_test_add_func("/mx-blk-record/record", test_record);
+    g_test_add_func("/mx-blk-record/record-bytes", test_record_bytes);
     return g_test_run();
 }
