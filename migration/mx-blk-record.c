@@ -65,3 +65,10 @@ uint64_t mx_blk_record_bytes(int flags, uint64_t sector, uint64_t len,
     }
     return left < MX_BLK_CHUNK ? left : MX_BLK_CHUNK;
 }
+
+void mx_blk_area_to_run(int64_t start, int64_t count, int64_t *sector,
+                        int *nr_sectors)
+{
+    *sector = start / MX_BLK_SECTOR;
+    *nr_sectors = (start + count + MX_BLK_SECTOR - 1) / MX_BLK_SECTOR - *sector;
+}

@@ -60,4 +60,13 @@ const char *mx_blk_check_record(int flags, uint64_t sector, uint64_t len,
 uint64_t mx_blk_record_bytes(int flags, uint64_t sector, uint64_t len,
                              int64_t total_sectors);
 
+/*
+ * The dirty run of a dirty area [@start, @start + @count) in bytes (from
+ * the HBitmap's next-dirty search, bounded by the device's end and by
+ * MX_BLK_CHUNK): its first sector and its length in sectors, the last
+ * partial sector included.
+ */
+void mx_blk_area_to_run(int64_t start, int64_t count, int64_t *sector,
+                        int *nr_sectors);
+
 #endif

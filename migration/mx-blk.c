@@ -50,8 +50,7 @@ bool mx_blk_next_dirty(BdrvDirtyBitmap *bm, int64_t from, int64_t total,
     if (!found) {
         return false;
     }
-    *sector = start / MX_BLK_SECTOR;
-    *nr_sectors = DIV_ROUND_UP(start + count, MX_BLK_SECTOR) - *sector;
+    mx_blk_area_to_run(start, count, sector, nr_sectors);
     trace_mx_blk_next_dirty(from, *sector, *nr_sectors);
     return true;
 }
