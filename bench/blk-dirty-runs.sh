@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Benchmarks of docs/mx/blk-dirty-runs.md (issue 9): stock Debian QEMU 7.2 vs qemu-mx,
+# interleaved, 3 repeats, medians; each part under the machine's benchmark lock and
+# under 20 minutes.
+#   bench/blk-dirty-runs.sh [amp|mirror-amp ...]     (default: both, in this order)
+# MX_QEMU=PATH selects the qemu-mx binary (default: this clone's build).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+stock=/usr/bin/qemu-system-x86_64
+mx=${MX_QEMU:-build/qemu/qemu-system-x86_64}
+lock="flock /tmp/mx-bench.lock"
+parts=${*:-amp mirror-amp}
+for p in $parts; do
+  echo "== $p: waiting for the lock $(date -u +%T)"
+  case $p in
+  amp)  # legacy block migration, the seed's table: 7 write sizes, 4 configs (about 14 min)
+    $lock bash -c "echo '== amp: lock taken' \$(date -u +%T); timeout 1400 tests/mx-e2e/bench-blk-amp \
+      --out bench/results/blk-dirty-runs/amp --repeats 3 --rate 2 --region-mb 1024 --data-mb 64 \
+      --config stock-1M=$stock --config mx-1M=$mx \
+      --config mx-64K=$mx,mig-block-size=65536 --config mx-4K=$mx,mig-block-size=4096; \
+      echo '== amp: lock released' \$(date -u +%T)" ;;
+  mirror-amp)  # blockdev-mirror as libvirt starts it, amplification after READY (about 4 min)
+    $lock bash -c "echo '== mirror-amp: lock taken' \$(date -u +%T); timeout 1200 tests/mx-e2e/bench-mirror-amp \
+      --out bench/results/mirror-granularity/amp --repeats 3 --window 4 --disk-mb 1024 --rate 2 \
+      --bulk-mb 128 --config stock=$stock --config mx=$mx; \
+      echo '== mirror-amp: lock released' \$(date -u +%T)" ;;
+  *) echo "unknown part $p" >&2; exit 2 ;;
+  esac
+done
