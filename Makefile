@@ -12,6 +12,8 @@
 #   make check-baseline  the same test set on a build without the project's changes
 #   make deb          build/deb/qemu-mx_*.deb: the fork over Debian's qemu-system-x86 (dpkg-divert)
 #   make deb-test     install it in a throwaway mount namespace, libvirt checks, remove
+#   make deb-test-fresh  the same on a fresh minimal Debian 12 (debootstrap chroot; apt
+#                     resolves the dependencies), libvirt checks, remove
 
 SHELL := /bin/bash
 NINJA ?= ninja
@@ -20,7 +22,7 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression bench-hot-defer bench-throttle bench-libvirt deb deb-test src export \
+	bench-compression bench-hot-defer bench-throttle bench-libvirt deb deb-test deb-test-fresh src export \
 	queue-check clean distclean
 
 all: configure
@@ -42,6 +44,9 @@ deb: all
 
 deb-test: deb
 	mx/deb-test.sh
+
+deb-test-fresh: deb
+	mx/deb-test-fresh.sh
 
 demo: all
 	tests/mx-e2e/mx-e2e demo
