@@ -90,6 +90,9 @@ DEFAULTS = {
     "keep_dumps": False,
     "keep_disks": False,      # disk images are removed after a passing run unless set
     "lv_ops": "migrate",      # libvirt flow: comma-separated snapshot | migrate | migrate-fail
+                              # | migrate-shared
+    "lv_mode": "p2p",         # libvirt flow: virsh migrate --p2p, or "client" (virsh drives
+                              # both libvirtds itself, the default of plain virsh migrate)
 }
 
 

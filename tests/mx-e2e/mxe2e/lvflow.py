@@ -18,8 +18,21 @@ Operations (scenario "lv_ops", comma-separated, run in order on one guest):
   migrate-shared  RAM-only: virsh migrate --live --p2p --unsafe, B opens A's image (both
                 "hosts" see the same file system; libvirt cannot tell it is shared, hence
                 --unsafe); verdicts as for migrate
+
+lv_mode "client" drops --p2p: virsh itself connects to both libvirtds (B through its
+unix socket) and runs libvirt's Begin/Prepare/Perform/Finish/Confirm steps, as a plain
+`virsh migrate --live --copy-storage-all` does.
+
+--corrupt (negative control, after the last `migrate`): the verifier runs on B and must
+be clean; then one disk block of B's image is overwritten through B's QEMU and the
+verifier runs again: it must report exactly that block (FlowRun.judge).
+
+With --param multifd-compression=X / compress-method=X (written as -global into both
+domain XMLs), the source's final query-migrate (libvirt's own, from A's libvirtd.log)
+must show pages compressed by that method: proof that the -global reached the stream.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -152,6 +165,8 @@ def flow_libvirt(fr):
                                "(supported: %s)" % (cap, ", ".join(LV_CAPS)))
         if on:
             flags += LV_CAPS[cap]
+    if sc["lv_mode"] not in ("p2p", "client"):
+        raise HarnessError("lv_mode: p2p or client, not %r" % sc["lv_mode"])
     if not sc["disk_mb"] or sc["disk_format"] != "qcow2":
         raise HarnessError("libvirt flow needs a qcow2 disk (--disk-mb > 0, qcow2)")
     ensure_libvirt(fr.log)
@@ -160,6 +175,7 @@ def flow_libvirt(fr):
     fr.set_phase("hosts")
     fr.link = LinkPair(sc["link_rate_mbit"], sc["link_delay_ms"], log=fr.log)
     fr.link.up()
+    fr.record["netns"] = [fr.link.src_ns, fr.link.dst_ns]
     peers = {"mxlv-a": fr.link.src_ip, "mxlv-b": fr.link.dst_ip}
     cache = os.environ.get("MX_E2E_LIBVIRT_CACHE") or os.path.join(BUILD_E2E, "libvirt-cache")
     a = LibvirtHost("mxlv-a", os.path.join(rd, "lv-a"), fr.link.src_ns, fr.link.src_ip,
@@ -173,7 +189,7 @@ def flow_libvirt(fr):
                                                 "wall": round(time.monotonic() - t, 2)}
     fr.record["libvirt"] = {"version": a.virsh("version", "--daemon", check=False).stdout.strip(),
                             "host_uuid": {"a": a.host_uuid, "b": b.host_uuid},
-                            "ops": ops, "virsh_flags": flags,
+                            "ops": ops, "virsh_flags": flags, "mode": sc["lv_mode"],
                             "domcapabilities_a": a.domcapabilities(fr.qemu),
                             "domcapabilities_b": b.domcapabilities(fr.dst_qemu)}
     fr.record["libvirt"]["emulator_a"] = a.emulator_caps(fr.qemu)
@@ -265,7 +281,6 @@ def flow_libvirt(fr):
 
 def _query_version(host):
     """What the running domain's QEMU says it is (query-version through libvirt)."""
-    import json
     p = host.virsh("qemu-monitor-command", DOM, '{"execute":"query-version"}', check=False)
     try:
         return json.loads(p.stdout)["return"]
@@ -329,8 +344,15 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
            "ok": True, "why": None}
     fr.record["lv_results"].append(res)     # in the record even if the op raises
     storage = ["--unsafe"] if shared else ["--copy-storage-all"]
-    cmd = [VIRSH, "-c", a.uri, "migrate", "--live", "--p2p"] + storage + ["--verbose",
-           "--persistent", "--undefinesource", "--xml", dst_xml] + flags + [DOM, b.tcp_uri]
+    if sc["lv_mode"] == "p2p":
+        # A's libvirtd connects to B's over the veth
+        mode, dst_uri = ["--p2p"], b.tcp_uri
+    else:
+        # plain virsh migrate: this virsh talks to both daemons (B over its unix socket);
+        # the stream and the NBD connection still go A -> B over the veth
+        mode, dst_uri = [], b.uri
+    cmd = [VIRSH, "-c", a.uri, "migrate", "--live"] + mode + storage + ["--verbose",
+           "--persistent", "--undefinesource", "--xml", dst_xml] + flags + [DOM, dst_uri]
     res["command"] = " ".join(cmd)
     fr.log("virsh: %s", res["command"])
     fr.set_phase("migrate-fail" if fail else "migrate")
@@ -375,6 +397,10 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
     res["domjobinfo_source_last"] = src_job
     res["virsh_rc"] = p.returncode
     res["virsh_output"] = text.strip()[-2000:]
+    qm = _last_query_migrate(a.libvirtd_log())
+    res["query_migrate_source_final"] = qm
+    if qm is not None and not fail:
+        fr.record["query_migrate_final"] = qm
     res["wire_bytes"] = fr.link.wire_bytes() - w0
     c1 = fr.link.counters()
     res["wire_bytes_src_to_dst"] = c1["src"][1] - c0["src"][1]
@@ -422,33 +448,92 @@ def _op_migrate(fr, a, b, src, dst, dst_xml, flags, fail, shared=False):
     fr.record["qemu_cmdline_b"] = _cmdline(dst.proc.pid)
     fr.record["libvirt"]["qemu_version_b"] = _query_version(b)
     fr.sampler.dst = dst
-    if sc["corrupt"]:
-        _corrupt_disk(fr, b, dst)
+    _check_method(fr, res, qm)
     _verify(fr, dst, res)
-    if sc["corrupt"]:
-        # the negative control passes (the run is judged by FlowRun.judge) only when
-        # the verifier reported the block we overwrote
-        res["ok"], res["why"] = True, None
+    if sc["corrupt"] and res["ok"]:
+        # negative control: the clean verdict above, then one block of B's image
+        # overwritten and the verifier again; FlowRun.judge passes the run only when
+        # that block (and nothing else) is reported
+        _corrupt_disk(fr, b, dst)
+        fr.verify(dst)
+        v = fr.record["verdict"]["verifier"]
+        res["verifier_after_corruption"] = {k: v[k] for k in ("ram_ok", "ram_bad", "disk_ok",
+                                                              "disk_bad", "mismatch_count")}
     return res
 
 
+def _expected_method(sc):
+    """The compression method the domain's -global parameters ask for, as the source's
+    query-migrate names it (None: nothing to check)."""
+    par = sc["parameters"]
+    caps = sc["capabilities"]
+    m = par.get("multifd-compression")
+    if caps.get("multifd") and m and m != "none":
+        return "multifd-%s" % m
+    m = par.get("compress-method")
+    if caps.get("compress") and m:
+        return m
+    return None
+
+
+def _check_method(fr, res, qm):
+    want = _expected_method(fr.sc)
+    if want is None:
+        return
+    c = (qm or {}).get("compression") or {}
+    res["compression_source"] = c
+    if c.get("method") != want or not c.get("pages"):
+        res.update(ok=False, why="expected %s-compressed pages in the source's final query-migrate, "
+                   "got %s" % (want, c or (qm and "no compression stats") or "no query-migrate reply"))
+
+
+def _last_query_migrate(log):
+    """The last completed query-migrate reply libvirtd received (its monitor log): what
+    the source QEMU said at the end of the migration, in QEMU's own words."""
+    last = None
+    key = "reply="
+    try:
+        with open(log, errors="replace") as f:
+            for line in f:
+                if "QEMU_MONITOR_RECV_REPLY" not in line or '"status": "completed"' not in line:
+                    continue
+                try:
+                    r = json.loads(line[line.index(key) + len(key):])["return"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if isinstance(r, dict) and r.get("status") == "completed" and "ram" in r:
+                    last = r
+    except OSError:
+        return None
+    return last
+
+
+# the guest disk's own BlockBackend: libvirt's alias virtio-disk0 names the
+# virtio-blk-pci proxy, which has none; its child virtio-blk-device has the drive
+CORRUPT_DEVICE = "virtio-disk0/virtio-backend"
+
+
 def _corrupt_disk(fr, host, vm):
-    """Negative control: with the workload paused, overwrite one written disk block on
-    B's image through B's QEMU (HMP qemu-io) before the verifier runs."""
+    """Negative control: with the workload paused, overwrite one disk block of B's image
+    through B's QEMU (HMP qemu-io on the guest device's BlockBackend, so the write goes
+    through the qcow2 node into the image file) before the verifier runs again."""
     vm.guest_cmd("PAUSE", "MX PAUSED", timeout=30)
     bs = fr.sc["bs"]
     blocks = (fr.sc["disk_mb"] << 20) // bs
     lba = (blocks * 3) // 4 + 1
-    # -d: through the guest device's own BlockBackend (libvirt's alias virtio-disk0);
-    # a node name would get a second BlockBackend whose write permission the device
-    # does not share
+    # a node name (libvirt-1-format) would get a second BlockBackend whose write
+    # permission the device does not share; -d virtio-disk0 finds no BlockBackend
     p = host.virsh("qemu-monitor-command", DOM, "--hmp",
-                   'qemu-io -d virtio-disk0 "write -P 0x5a %d %d"' % (lba * bs, bs))
-    out = p.stdout.strip()
-    if "wrote %d/%d bytes" % (bs, bs) not in out:
+                   'qemu-io -d %s "write -P 0x5a %d %d"' % (CORRUPT_DEVICE, lba * bs, bs))
+    # qemu-io prints its result ("wrote 4096/4096 bytes at offset N") on QEMU's stdout,
+    # which libvirt sends to the domain's log (30-libvirt checks it there); the monitor
+    # reply carries only errors ("Device does not have a block device backend")
+    out = (p.stdout + p.stderr).strip()
+    if out:
         raise HarnessError("negative control: qemu-io on B did not write: %r" % out)
     fr.corruption = {"ram_page": None, "disk_lba": lba, "disk_offset": lba * bs,
-                     "device": "virtio-disk0", "qemu_io": out.splitlines()[0]}
+                     "device": CORRUPT_DEVICE, "qemu_io_expect": "wrote %d/%d bytes at offset %d"
+                     % (bs, bs, lba * bs)}
     fr.log("negative control: corrupted %s", fr.corruption)
 
 
