@@ -13,7 +13,7 @@ import shutil
 import time
 import traceback
 
-from . import measure
+from . import faults, measure
 from .netns import LinkPair
 from .util import (HarnessError, Timeout, Log, GUEST_DIR, E2E_DIR, RUNS_DIR, now_iso,
                    timestamp, run, install_signal_handlers)
@@ -72,9 +72,9 @@ DEFAULTS = {
     "ready_hold_s": 0.0,      # storage: keep the READY mirror running this long before
                               # migrate; NBD bytes vs guest bytes in that window give
                               # metrics.amplification
-    "fault": None,            # migration flows: {"what": kill-dst|cancel|link-cut,
-                              # "at": bulk|pre-switchover}; the migration must then fail
-                              # cleanly (see FlowRun.failed_cleanly)
+    "fault": None,            # {"what": ..., "at": ...} (mxe2e/faults.py): the migration
+                              # must then fail cleanly (FlowRun.failed_cleanly), the audit
+                              # find nothing left behind, and a second migration succeed
     "mirror_copy_mode": "background",  # storage: or "write-blocking" (active mirror, libvirt
                               # --copy-storage-synchronous-writes)
     "src_io_throttle": {},    # storage: block_set_io_throttle arguments for the source's
@@ -409,38 +409,6 @@ class FlowRun:
         self.log("oracle: %s", res)
         return res
 
-    def inject_fault(self, src, dst, fault, timeout):
-        """Wait for the fault's phase, then inject it."""
-        at, what = fault["at"], fault["what"]
-        if at == "bulk":
-            deadline = time.monotonic() + timeout
-            while True:
-                m = src.qmp.cmd("query-migrate")
-                if m.get("status") != "active" or (m.get("ram") or {}).get("transferred", 0) >= (4 << 20):
-                    break
-                if time.monotonic() > deadline:
-                    raise Timeout("fault: migration never reached its bulk phase")
-                time.sleep(0.02)
-        else:
-            self.wait_migration(src, timeout, until=("pre-switchover",))
-        self.set_phase("fault-%s-%s" % (what, at))
-        self.record["fault"] = dict(fault, t=round(self.clock(), 3),
-                                    status=src.qmp.cmd("query-migrate").get("status"))
-        if what == "kill-dst":
-            dst.proc.kill()
-            dst.proc.wait(10)
-        elif what == "cancel":
-            src.qmp.cmd("migrate_cancel")
-            return
-        elif what == "link-cut":
-            self.link.cut()
-            # TCP would retry for many minutes: management gives up and cancels
-            time.sleep(2)
-            src.qmp.cmd("migrate_cancel")
-            return
-        if at == "pre-switchover":
-            src.qmp.cmd("migrate-continue", state="pre-switchover")
-
     def failed_cleanly(self, src, dst, m):
         """A migration that was allowed to fail did: the source must run
         the guest again by itself, the destination must never have run it,
@@ -557,7 +525,7 @@ class FlowRun:
             except Exception as e:
                 self.log("stop %s: %s", vm.name, e)
         for name, vm in self.vms.items():
-            key = name if name in ("src", "dst") else "src"
+            key = "dst" if name.startswith("dst") else "src"
             self.record["metrics"]["cpu_s"][key] = vm.cpu_summary()
         g = []
         for vm in self.vms.values():
@@ -683,6 +651,8 @@ def _mig_prepare(fr, kind):
     else:
         src_disk = fr.create_disk("src")
         dst_disk = fr.create_disk("dst")       # pre-created, same size, empty
+        if sc["fault"]:
+            dst_disk = faults.dst_disk_for(fr, sc["fault"], dst_disk)
     c.src = src = fr.boot_source(src_disk)
     c.dst = dst = fr.new_vm("dst", fr.dst_qemu, "dst", dst_disk, incoming=True, paused=True,
                             shm=sc["corrupt"])
@@ -692,9 +662,8 @@ def _mig_prepare(fr, kind):
     extra_caps = {"block": True} if kind == "blk" else {}
     c.storage = bool(kind == "storage" and src_disk)
     fault = c.fault
-    if fault and (fault.get("what") not in ("kill-dst", "cancel", "link-cut") or
-                  fault.get("at") not in ("bulk", "pre-switchover")):
-        raise HarnessError("fault must be {what: kill-dst|cancel|link-cut, at: bulk|pre-switchover}")
+    if fault:
+        faults.check_fault(kind, fault)
     if sc["mirror_cancel"] not in ("pre-switchover", "after-completion"):
         raise HarnessError("mirror_cancel must be pre-switchover or after-completion")
     c.pre_switchover = c.storage and sc["mirror_cancel"] == "pre-switchover"
@@ -705,7 +674,7 @@ def _mig_prepare(fr, kind):
     if c.storage:
         dst_caps.update({"late-block-activate": True, "return-path": True})
         src_caps["return-path"] = True
-    if c.pre_switchover or (fault and fault["at"] == "pre-switchover"):
+    if c.pre_switchover or (fault and fault["at"] in ("pre-switchover", "device")):
         src_caps["pause-before-switchover"] = True
     fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
@@ -720,6 +689,8 @@ def _mig_prepare(fr, kind):
     dst.qmp.cmd("migrate-incoming", uri=c.uri)
     fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
+    if fault:
+        faults.set_user_throttle(fr, src)
     return c
 
 
@@ -773,28 +744,6 @@ def _mig_cancel_mirror(c):
     _mirror_cleanup(fr, src, job, c.pre_switchover)
 
 
-def _mig_after_fault(c):
-    """The injected fault: the migration must fail cleanly and leave no job."""
-    fr, src, dst, job = c.fr, c.src, c.dst, c.job
-    fr.inject_fault(src, dst, c.fault, c.T)
-    m = fr.wait_migration(src, c.T, failed_ok=True)
-    if m.get("status") == "completed":
-        raise HarnessError("migration completed despite the fault %s" % c.fault)
-    fr.failed_cleanly(src, dst, m)
-    if job:
-        # the mirror may have failed on its dead target or still run: either
-        # way management cancels it; none may be left behind
-        if any(j.get("status") not in ("concluded", "null")
-               for j in src.qmp.cmd("query-block-jobs")):
-            src.qmp.cmd("block-job-cancel", device=job, force=True)
-            src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 60,
-                               match=lambda e: e["data"].get("device") == job, alive=src.alive)
-        _mirror_cleanup(fr, src, job, c.pre_switchover)
-        left = src.qmp.cmd("query-block-jobs")
-        if left:
-            raise HarnessError("block jobs left on the source: %s" % left)
-
-
 def _mig_finish(c, m):
     """A completed migration: metrics, the destination in, the RAM oracle, the
     negative control if asked, then the guest runs there and verifies."""
@@ -834,6 +783,11 @@ def _migration_flow(fr, kind):
     c = _mig_prepare(fr, kind)
     fr.start_clock()
     fr.start_sampler(c.src, c.dst)
+    base = faults.baseline(fr, c.src) if c.fault else None
+    if c.storage and c.fault and c.fault["what"] in ("dst-eio", "dst-enospc"):
+        faults.mirror_must_fail(c)
+        faults.run_cell(c, base)
+        return
     if c.storage:
         if not _mig_mirror(c):
             return
@@ -845,7 +799,7 @@ def _migration_flow(fr, kind):
     fr.set_phase("migrate")
     c.src.qmp.cmd("migrate", uri=c.uri)
     if c.fault:
-        _mig_after_fault(c)
+        faults.run_cell(c, base)
         return
     if c.pre_switchover:
         # libvirt's order: the source pauses before switchover, the mirror is
@@ -1150,6 +1104,10 @@ def _snapshot_flow(fr, use_qmp_jobs):
 
 
 def flow_savevm(fr):
+    if fr.sc["fault"]:
+        faults.check_fault("savevm", fr.sc["fault"])
+        faults.savevm_full_disk(fr)
+        return
     _snapshot_flow(fr, use_qmp_jobs=False)
 
 

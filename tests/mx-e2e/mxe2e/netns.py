@@ -192,10 +192,19 @@ class LinkPair:
             delete_ns(ns)
         self.log("link %s removed", self.ident)
 
+    is_cut = False
+
     def cut(self):
         """Fault: take the source's end of the veth down (no packet passes)."""
         run(["ip", "-n", self.src_ns, "link", "set", SRC_IF, "down"])
+        self.is_cut = True
         self.log("link %s cut", self.ident)
+
+    def restore(self):
+        """Undo cut(): the source's end up again (its address and shaping stay)."""
+        run(["ip", "-n", self.src_ns, "link", "set", SRC_IF, "up"])
+        self.is_cut = False
+        self.log("link %s restored", self.ident)
 
     # -- shaping -----------------------------------------------------------
     def shape(self, rate_mbit, delay_ms=0):
