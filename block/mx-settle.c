@@ -106,7 +106,7 @@ static void mx_settle_tick(void *opaque)
     /* only here to make aio_poll() return */
 }
 
-int mx_block_jobs_settle(Error **errp)
+int mx_block_jobs_settle(MxSettleResult *res, Error **errp)
 {
     AioContext *main_ctx = qemu_get_aio_context();
     MxSettleVerdict v;
@@ -143,10 +143,13 @@ int mx_block_jobs_settle(Error **errp)
     if (tick) {
         timer_free(tick);
     }
-    trace_mx_settle_end(mx_settle_verdict_str(v), s.jobs, first_pending,
-                        s.pending,
-                        (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - t0) /
-                        SCALE_MS);
+    res->jobs = s.jobs;
+    res->bytes_at_start = first_pending;
+    res->bytes_left = s.pending;
+    res->waited_ms = (qemu_clock_get_ns(QEMU_CLOCK_REALTIME) - t0) / SCALE_MS;
+    res->verdict = mx_settle_verdict_str(v);
+    trace_mx_settle_end(res->verdict, s.jobs, first_pending, s.pending,
+                        res->waited_ms);
 
     switch (v) {
     case MX_SETTLE_DONE:

@@ -9,6 +9,8 @@
 #define MIGRATION_MX_HANDOVER_H
 
 #include "migration.h"
+#include "monitor/monitor.h"
+#include "qapi/qapi-types-migration.h"
 
 /*
  * With the BQL held and the guest stopped, right before the disks are
@@ -17,5 +19,12 @@
  * active and the source runs on).
  */
 int mx_migration_before_inactivate(MigrationState *s);
+
+/*
+ * query-migrate / info migrate: what the mirror jobs still copied at this
+ * migration's switchover (present once it had mirror jobs to wait for).
+ */
+void mx_handover_fill_info(MigrationInfo *info);
+void mx_handover_hmp_info_migrate(Monitor *mon, MigrationInfo *info);
 
 #endif

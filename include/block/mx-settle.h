@@ -17,7 +17,16 @@
  * write; else sets @errp (which job, why) and returns -EBUSY: the caller
  * must not inactivate, and fails the migration.
  */
-int mx_block_jobs_settle(Error **errp);
+/* What one settle did, for query-migrate */
+typedef struct MxSettleResult {
+    int jobs;                   /* mirror jobs running at the start */
+    int64_t bytes_at_start;     /* what they had left to copy then */
+    int64_t bytes_left;         /* what they had left when it ended */
+    int64_t waited_ms;
+    const char *verdict;        /* mx_settle_verdict_str() */
+} MxSettleResult;
+
+int mx_block_jobs_settle(MxSettleResult *res, Error **errp);
 
 /*
  * Implemented in block/mirror.c: false unless @job is a mirror job (whose

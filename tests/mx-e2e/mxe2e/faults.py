@@ -373,9 +373,22 @@ def run_cell(c, base):
         # or cut off and never started, so management resumes the source
         if fault["at"] != "device":
             raise HarnessError("migration completed despite the fault %s" % fault)
-        if dst.alive() and dst.status() == "running":
-            raise HarnessError("destination runs the guest")
-        fr.log("completed on the source before the fault: cont (management)")
+        dst_state = "exited"
+        if dst.alive():
+            try:
+                dst_state = "%s, incoming %s" % (dst.status(),
+                                                 dst.qmp.cmd("query-migrate").get("status"))
+            except Exception as e:
+                dst_state = "monitor gone: %s" % e
+            if dst_state.startswith("running"):
+                raise HarnessError("destination runs the guest")
+        fr.record["fault"]["destination_at_completion"] = dst_state
+        # management abandons the destination (libvirt kills that domain) before
+        # it resumes the source: while a destination that loaded everything holds
+        # the shared image, the image lock refuses the source's cont, as it must
+        fr.log("completed on the source before the fault (destination %s): "
+               "destination stopped, source cont (management)", dst_state)
+        dst.stop()
         src.qmp.cmd("cont")
         resumed_by_cont = True
         m = {"status": "completed-on-source", "error-desc": "resumed with cont"}
