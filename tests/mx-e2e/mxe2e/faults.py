@@ -232,7 +232,7 @@ def audit(fr, src, base, problems):
 def negative_leaks(fr, src):
     """Negative control of the audit (scenario fault.leak): leave behind what the
     audit must find, as a buggy migration would."""
-    src.qmp.cmd("block-dirty-bitmap-add", node="node-drive0", name="leak")
+    src.qmp.cmd("block-dirty-bitmap-add", {"node": "node-drive0", "name": "leak"})
     src.qmp.cmd("block_set_io_throttle", dict(USER_THROTTLE, device="drive0", bps_wr=1 << 20))
     src.qmp.cmd("calc-dirty-rate", {"calc-time": 30})   # thread get_dirtyrate for 30 s
 
