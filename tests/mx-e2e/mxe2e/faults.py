@@ -464,7 +464,7 @@ def second_migration(c):
 # savevm onto a full disk
 
 def savevm_full_disk(fr):
-    """savevm to a qcow2 image whose filesystem (a tmpfs sized to the image) has
+    """savevm to a qcow2 image whose filesystem (a tmpfs: image + guest RAM + 64 MiB) has
     8 MiB left: the save must fail with a clear error and leave no snapshot; the
     guest runs on (or, if its own writes met the full disk and stopped it, runs
     again with `cont` once space is freed, as management does); its data is
@@ -475,7 +475,8 @@ def savevm_full_disk(fr):
     sc = fr.sc
     mnt = os.path.join(fr.rundir, "full")
     os.makedirs(mnt, exist_ok=True)
-    run(["mount", "-t", "tmpfs", "-o", "size=%dm" % (sc["disk_mb"] * 2 + 64), "mx-full", mnt])
+    # room for the image and a whole second vmstate (up to the guest RAM) once freed
+    run(["mount", "-t", "tmpfs", "-o", "size=%dm" % (sc["disk_mb"] * 2 + sc["mem_mb"] + 64), "mx-full", mnt])
     h = register_cleanup(lambda: run(["umount", "-l", mnt], check=False), "tmpfs " + mnt)
     try:
         disk = os.path.join(mnt, "disk.qcow2")
@@ -518,14 +519,21 @@ def savevm_full_disk(fr):
             raise HarnessError("a snapshot mx1 exists after the failed savevm")
         st0 = vm.qmp.cmd("query-status")
         fr.record["fault"]["status_after"] = st0
+        if st0["status"] not in ("running", "io-error"):
+            raise HarnessError("guest is '%s' after the failed savevm" % st0["status"])
         os.unlink(filler)
-        if st0["status"] != "running":
-            if st0["status"] != "io-error":
-                raise HarnessError("guest is '%s' after the failed savevm" % st0["status"])
-            vm.qmp.cmd("cont")       # management, once space is freed
+        # the guest's own writes may meet the full disk too (werror=enospc stops
+        # it, now or a moment later): management frees space and continues it
+        resumed = False
+        for _ in range(10):
+            if vm.status() == "io-error":
+                vm.qmp.cmd("cont")
+                resumed = True
+            time.sleep(0.2)
+        if vm.status() != "running":
+            raise HarnessError("guest is '%s' after the failed savevm and cont" % vm.status())
         fr.record["migration_failure"] = {"status": "savevm failed", "error": err,
-                                          "destination": "-", "resumed_by_cont":
-                                          st0["status"] != "running"}
+                                          "destination": "-", "resumed_by_cont": resumed}
         fr.verify(vm)
         problems = []
         res = audit(fr, vm, base, problems)
@@ -537,6 +545,9 @@ def savevm_full_disk(fr):
         vm.send("RESUME")
         time.sleep(1)
         vm.qmp.cmd("stop")
+        st = os.statvfs(mnt)
+        fr.record["fault"]["free_before_second_save"] = st.f_bavail * st.f_frsize
+        fr.log("second savevm: %d bytes free on the image's filesystem", st.f_bavail * st.f_frsize)
         pre = vm.pmemsave(os.path.join(fr.rundir, "ram-before-save.bin"))
         vm.qmp.hmp("savevm mx1", timeout=sc["flow_timeout_s"])
         vm.qmp.cmd("cont")
