@@ -70,8 +70,8 @@ def check_fault(flow, fault):
         raise HarnessError("fault job-cancel needs the storage flow")
     if what in ("dst-eio", "dst-enospc") and flow not in ("storage", "blk"):
         raise HarnessError("fault %s needs a flow that writes the destination's disk" % what)
-    if (what == "full-disk") != (flow == "savevm"):
-        raise HarnessError("fault full-disk is the savevm flow's (and its only one)")
+    if (what == "full-disk") != (flow in ("savevm", "snapshot")):
+        raise HarnessError("fault full-disk is the savevm and snapshot flows' (and their only one)")
 
 
 # --------------------------------------------------------------------------
@@ -463,7 +463,7 @@ def second_migration(c):
 # --------------------------------------------------------------------------
 # savevm onto a full disk
 
-def savevm_full_disk(fr):
+def savevm_full_disk(fr, use_qmp_jobs=False):
     """savevm to a qcow2 image whose filesystem (a tmpfs: image + guest RAM + 64 MiB) has
     8 MiB left: the save must fail with a clear error and leave no snapshot; the
     guest runs on (or, if its own writes met the full disk and stopped it, runs
@@ -471,7 +471,24 @@ def savevm_full_disk(fr):
     intact; after freeing space a second savevm and a loadvm succeed with the RAM
     oracle identical and the verifier clean."""
     from . import measure
-    from .flows import _snapshot_state_bytes
+    from .flows import _snapshot_state_bytes, _run_job
+
+    def snap(op, check=True):
+        """savevm/loadvm mx1 (HMP) or snapshot-save/-load (QMP job); the error text"""
+        try:
+            if use_qmp_jobs:
+                _run_job(vm, "snapshot-" + op, {"tag": "mx1", "vmstate": "node-drive0",
+                                                "devices": ["node-drive0"]},
+                         op + str(time.monotonic_ns()), sc["flow_timeout_s"])
+                return None
+            out = vm.qmp.hmp("%svm mx1" % op, timeout=sc["flow_timeout_s"], check=False)
+            if out.strip():
+                raise HarnessError(out.strip())
+            return None
+        except HarnessError as e:
+            if check:
+                raise
+            return str(e)
     sc = fr.sc
     mnt = os.path.join(fr.rundir, "full")
     os.makedirs(mnt, exist_ok=True)
@@ -503,17 +520,11 @@ def savevm_full_disk(fr):
                 pass
         fr.set_phase("save")
         t = time.monotonic()
-        err = None
-        try:
-            out = vm.qmp.hmp("savevm mx1", timeout=sc["flow_timeout_s"], check=False)
-            if out.strip():
-                err = out.strip()
-        except Exception as e:
-            err = str(e)
+        err = snap("save", check=False)
         fr.record["fault"] = {"what": "full-disk", "at": "save", "error": err,
                               "t": round(time.monotonic() - t, 3)}
         if not err:
-            raise HarnessError("savevm onto a full disk reported no error")
+            raise HarnessError("a save onto a full disk reported no error")
         fr.log("savevm on the full disk: %s", err)
         if _snapshot_state_bytes(vm, "mx1") is not None:
             raise HarnessError("a snapshot mx1 exists after the failed savevm")
@@ -532,7 +543,7 @@ def savevm_full_disk(fr):
             time.sleep(0.2)
         if vm.status() != "running":
             raise HarnessError("guest is '%s' after the failed savevm and cont" % vm.status())
-        fr.record["migration_failure"] = {"status": "savevm failed", "error": err,
+        fr.record["migration_failure"] = {"status": "save failed", "error": err,
                                           "destination": "-", "resumed_by_cont": resumed}
         fr.verify(vm)
         problems = []
@@ -549,11 +560,11 @@ def savevm_full_disk(fr):
         fr.record["fault"]["free_before_second_save"] = st.f_bavail * st.f_frsize
         fr.log("second savevm: %d bytes free on the image's filesystem", st.f_bavail * st.f_frsize)
         pre = vm.pmemsave(os.path.join(fr.rundir, "ram-before-save.bin"))
-        vm.qmp.hmp("savevm mx1", timeout=sc["flow_timeout_s"])
+        snap("save")
         vm.qmp.cmd("cont")
         time.sleep(1)
         vm.qmp.cmd("stop")
-        vm.qmp.hmp("loadvm mx1", timeout=sc["flow_timeout_s"])
+        snap("load")
         post = vm.pmemsave(os.path.join(fr.rundir, "ram-after-load.bin"))
         r = measure.compare_dumps(pre, post)
         measure.remove_dumps(pre, post)

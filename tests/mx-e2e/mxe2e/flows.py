@@ -1112,6 +1112,10 @@ def flow_savevm(fr):
 
 
 def flow_snapshot(fr):
+    if fr.sc["fault"]:
+        faults.check_fault("snapshot", fr.sc["fault"])
+        faults.savevm_full_disk(fr, use_qmp_jobs=True)
+        return
     _snapshot_flow(fr, use_qmp_jobs=True)
 
 
