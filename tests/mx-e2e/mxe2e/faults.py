@@ -278,6 +278,8 @@ def inject(c):
             src.qmp.cmd("migrate-continue", state="pre-switchover")
             _wait_status(fr, src, lambda m: m.get("status") != "pre-switchover", T, "device")
     fr.set_phase("fault-%s-%s" % (what, at))
+    # what the audit must see gone afterwards: the migration's threads now
+    fr.record["fault_threads"] = dict(mig_threads(src))
     st = src.qmp.cmd("query-migrate").get("status")
     fr.record["fault"] = dict(fault, t=round(fr.clock(), 3), status=st)
     fr.log("fault %s at %s (source status %s)", what, at, st)
