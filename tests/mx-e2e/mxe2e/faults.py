@@ -45,7 +45,10 @@ import time
 
 from .util import HarnessError, Timeout, run, register_cleanup, run_cleanup
 
-WHATS = ("kill-dst", "cancel", "link-cut", "job-cancel", "dst-eio", "dst-enospc", "full-disk")
+WHATS = ("kill-dst", "cancel", "link-cut", "job-cancel", "dst-eio", "dst-enospc", "src-eio",
+         "full-disk")
+MIRROR_FAULTS = ("dst-eio", "dst-enospc", "src-eio")   # the mirror must fail before READY
+SRC_EIO_TAIL = 1 << 20      # src-eio: bytes past the guest's region, read only by the mirror
 PHASES = ("mirror", "bulk", "iteration", "pre-switchover", "device", "save")
 
 # threads a migration creates in the source process (debug-threads=on names,
@@ -68,6 +71,8 @@ def check_fault(flow, fault):
             "|".join(WHATS), "|".join(PHASES), fault))
     if what == "job-cancel" and flow != "storage":
         raise HarnessError("fault job-cancel needs the storage flow")
+    if what == "src-eio" and (flow != "storage" or at != "mirror"):
+        raise HarnessError("fault src-eio is the storage flow's, at mirror")
     if what in ("dst-eio", "dst-enospc") and flow not in ("storage", "blk"):
         raise HarnessError("fault %s needs a flow that writes the destination's disk" % what)
     if (what == "full-disk") != (flow in ("savevm", "snapshot")):
@@ -97,12 +102,40 @@ def dst_disk_for(fr, fault, path):
     """blkdebug on the destination's image for dst-eio / dst-enospc."""
     errno = {"dst-eio": 5, "dst-enospc": 28}.get(fault["what"])
     if errno is None or not path:
-        return path
+        return dst_size_for(fr, path)
     conf = os.path.join(fr.rundir, "blkdebug-dst.conf")
     with open(conf, "w") as f:
         # after the image's first data write every further write fails
         f.write('[inject-error]\nevent = "write_aio"\niotype = "write"\nerrno = "%d"\n' % errno)
     return "blkdebug:%s:%s" % (conf, path)
+
+
+def src_disk_for(fr, fault, path):
+    """src-eio: the source's raw image gets SRC_EIO_TAIL bytes past the region the
+    guest uses, written (so the mirror reads them, it skips holes), and blkdebug
+    fails the first read there with EIO: only the mirror meets it, the guest's data
+    and its verifier are untouched."""
+    if fault["what"] != "src-eio" or not path:
+        return path
+    if fr.sc["disk_format"] != "raw":
+        raise HarnessError("fault src-eio needs disk_format raw (guest offsets = image offsets)")
+    size = (fr.sc["disk_mb"] << 20) + SRC_EIO_TAIL
+    run(["qemu-img", "resize", "-q", "-f", "raw", path, str(size)])
+    run(["qemu-io", "-f", "raw", "-c", "write -P 0x77 %d %d" % (size - SRC_EIO_TAIL, SRC_EIO_TAIL),
+         path])
+    conf = os.path.join(fr.rundir, "blkdebug-src.conf")
+    with open(conf, "w") as f:
+        f.write('[inject-error]\nevent = "read_aio"\niotype = "read"\nerrno = "5"\n'
+                'once = "on"\nsector = "%d"\n' % ((size - SRC_EIO_TAIL) // 512 + 8))
+    return "blkdebug:%s:%s" % (conf, path)
+
+
+def dst_size_for(fr, path):
+    """The destination's image as big as a src-eio source's."""
+    if (fr.sc["fault"] or {}).get("what") == "src-eio" and path:
+        run(["qemu-img", "resize", "-q", "-f", fr.sc["disk_format"], path,
+             str((fr.sc["disk_mb"] << 20) + SRC_EIO_TAIL)])
+    return path
 
 
 # --------------------------------------------------------------------------
@@ -348,7 +381,7 @@ def run_cell(c, base):
     fr, src, dst = c.fr, c.src, c.dst
     fault = c.fault
     problems = []
-    if fault["what"] in ("dst-eio", "dst-enospc"):
+    if fault["what"] in MIRROR_FAULTS:
         if c.storage:
             # the mirror meets the error before READY: libvirt never migrates
             ev = fr.record.get("mirror_end_event") or {}
@@ -418,7 +451,7 @@ def second_migration(c):
     if fr.link.is_cut:
         fr.link.restore()
     kind = c.kind
-    disk = fr.vms["src"].disk if kind == "ram" else fr.create_disk("dst2")
+    disk = fr.vms["src"].disk if kind == "ram" else dst_size_for(fr, fr.create_disk("dst2"))
     c2 = _Mig(fr, kind)
     c2.src, c2.storage, c2.fault = src, c.storage, None
     c2.pre_switchover = c.storage

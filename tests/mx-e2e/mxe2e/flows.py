@@ -653,6 +653,7 @@ def _mig_prepare(fr, kind):
         dst_disk = fr.create_disk("dst")       # pre-created, same size, empty
         if sc["fault"]:
             dst_disk = faults.dst_disk_for(fr, sc["fault"], dst_disk)
+            src_disk = faults.src_disk_for(fr, sc["fault"], src_disk)
     c.src = src = fr.boot_source(src_disk)
     c.dst = dst = fr.new_vm("dst", fr.dst_qemu, "dst", dst_disk, incoming=True, paused=True,
                             shm=sc["corrupt"])
@@ -784,7 +785,7 @@ def _migration_flow(fr, kind):
     fr.start_clock()
     fr.start_sampler(c.src, c.dst)
     base = faults.baseline(fr, c.src) if c.fault else None
-    if c.storage and c.fault and c.fault["what"] in ("dst-eio", "dst-enospc"):
+    if c.storage and c.fault and c.fault["what"] in faults.MIRROR_FAULTS:
         faults.mirror_must_fail(c)
         faults.run_cell(c, base)
         return
