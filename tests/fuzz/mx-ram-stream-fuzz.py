@@ -17,8 +17,8 @@ Verdict for each input: the destination either loads it (incoming status
 exits with status 1 having printed an error.  A death by signal (crash, abort,
 sanitizer), another exit status, an exit without a message, or no verdict within
 the timeout (a hang) is a finding.  Deterministic cases check the verdict and the
-error text of each flag combination and each malformed field, and that a refused
-page never reaches guest RAM; control cases (valid streams of every page kind)
+error text of each flag combination and each malformed field (a refused stream
+ends the destination, so its RAM is not read back); control cases (valid streams)
 must load with the right bytes in guest RAM, so the checker can fail.  The random
 part mutates valid streams (bit flips, byte/word overwrites with boundary values,
 flag words, truncation, insertion, record splicing) from a seed.
