@@ -457,7 +457,7 @@ def run_cell(c, base):
 
 def second_migration(c):
     """The same guest to a fresh destination, no fault: must complete clean."""
-    from .flows import _Mig, _mig_mirror, _mig_cancel_mirror, _mig_finish, MIG_PORT, NBD_PORT, NBD_EXPORT
+    from .flows import _Mig, _mig_mirror, _mig_cancel_mirror, _mig_finish, start_nbd_export
     fr, src = c.fr, c.src
     fr.set_phase("second-migration")
     src.qmp.clear_events()      # the first attempt's job and migration events
@@ -478,11 +478,7 @@ def second_migration(c):
     fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
     if c.storage:
-        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
-            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
-        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
-                                         "node-name": "node-drive0", "name": NBD_EXPORT,
-                                         "writable": True})
+        start_nbd_export(fr, dst)
     dst.qmp.cmd("migrate-incoming", uri=c2.uri)
     fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)

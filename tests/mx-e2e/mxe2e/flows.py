@@ -680,19 +680,24 @@ def _mig_prepare(fr, kind):
     fr.migration_caps(dst, dst_caps)
     fr.migration_params(dst, source=False)
     if c.storage:
-        # destination, before migrate-incoming as libvirt does: NBD server on its
-        # veth address, one writable export per disk named after the disk alias
-        dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
-            "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
-        dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
-                                         "node-name": "node-drive0", "name": NBD_EXPORT,
-                                         "writable": True})
+        start_nbd_export(fr, dst)
     dst.qmp.cmd("migrate-incoming", uri=c.uri)
     fr.migration_caps(src, src_caps)
     fr.migration_params(src, source=True)
     if fault:
         faults.set_user_throttle(fr, src)
     return c
+
+
+def start_nbd_export(fr, dst):
+    """The destination's side of a storage migration, before migrate-incoming as libvirt
+    does: NBD server on its veth address, one writable export per disk named after the
+    disk alias."""
+    dst.qmp.cmd("nbd-server-start", {"addr": {"type": "inet", "data": {
+        "host": fr.link.dst_ip, "port": str(NBD_PORT)}}})
+    dst.qmp.cmd("block-export-add", {"type": "nbd", "id": "libvirt-nbd-node-drive0",
+                                     "node-name": "node-drive0", "name": NBD_EXPORT,
+                                     "writable": True})
 
 
 def _mig_mirror(c):
