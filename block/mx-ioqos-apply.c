@@ -318,9 +318,9 @@ MxIoqosTarget *mx_ioqos_target_new(const char *id, const char *device,
     return t;
 }
 
-void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
-                             MxIoqosVerdict v, uint64_t before,
-                             uint64_t backlog, bool ready)
+static void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
+                                    MxIoqosVerdict v, uint64_t before,
+                                    uint64_t backlog, bool ready)
 {
     if (t->stopped) {
         return;
@@ -337,6 +337,20 @@ void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
         schedule_apply(t, st->limit);
         qapi_event_send_block_io_qos(tgt_id(t), t->stats.device, st->limit,
                                      backlog, mx_ioqos_verdict_str(v));
+    }
+}
+
+void mx_ioqos_target_step(MxIoqosTarget *t, MxIoqosState *st, MxIoqosSample *s)
+{
+    MxIoqosConfig cfg;
+    MxIoqosVerdict v;
+    uint64_t before = st->limit;
+
+    mx_ioqos_get_config(&cfg);
+    s->now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
+    v = mx_ioqos_decide(st, &cfg, s);
+    if (v != MX_IOQOS_WAIT) {
+        mx_ioqos_target_decided(t, st, v, before, s->backlog, s->ready);
     }
 }
 

@@ -54,25 +54,17 @@ void mx_ioqos_job_note_write(MxIoqosJob *j, uint64_t bytes)
 
 void mx_ioqos_job_tick(MxIoqosJob *j, uint64_t backlog, bool ready)
 {
-    MxIoqosConfig cfg;
     MxIoqosSample s;
-    MxIoqosVerdict v;
-    uint64_t total, before;
+    uint64_t total;
 
     if (!j || j->stopped) {
         return;
     }
-    mx_ioqos_get_config(&cfg);
-    s.now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     s.backlog = backlog;
     progress_get_snapshot(&j->job->job.progress, &s.copied, &total);
     s.written = qatomic_read(&j->written);
     s.ready = ready;
-    before = j->st.limit;
-    v = mx_ioqos_decide(&j->st, &cfg, &s);
-    if (v != MX_IOQOS_WAIT) {
-        mx_ioqos_target_decided(j->target, &j->st, v, before, backlog, ready);
-    }
+    mx_ioqos_target_step(j->target, &j->st, &s);
 }
 
 void mx_ioqos_job_stop(MxIoqosJob *j)

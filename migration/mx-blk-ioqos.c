@@ -55,10 +55,7 @@ void mx_blk_ioqos_sent(MxBlkIoqos *q, uint64_t bytes)
 
 void mx_blk_ioqos_tick(MxBlkIoqos *q, uint64_t dirty, bool bulk_done)
 {
-    MxIoqosConfig cfg;
     MxIoqosSample s;
-    MxIoqosVerdict v;
-    uint64_t before;
 
     if (!q || !bulk_done) {
         return;
@@ -68,8 +65,6 @@ void mx_blk_ioqos_tick(MxBlkIoqos *q, uint64_t dirty, bool bulk_done)
         q->base = dirty;
         qatomic_set(&q->sent, 0);
     }
-    mx_ioqos_get_config(&cfg);
-    s.now = qemu_clock_get_ns(QEMU_CLOCK_REALTIME);
     s.backlog = dirty;
     s.copied = qatomic_read(&q->sent);
     /*
@@ -81,11 +76,7 @@ void mx_blk_ioqos_tick(MxBlkIoqos *q, uint64_t dirty, bool bulk_done)
     }
     s.written = q->written;
     s.ready = true;
-    before = q->st.limit;
-    v = mx_ioqos_decide(&q->st, &cfg, &s);
-    if (v != MX_IOQOS_WAIT) {
-        mx_ioqos_target_decided(q->target, &q->st, v, before, dirty, true);
-    }
+    mx_ioqos_target_step(q->target, &q->st, &s);
 }
 
 void mx_blk_ioqos_finish(MxBlkIoqos *q)

@@ -49,14 +49,13 @@ MxIoqosTarget *mx_ioqos_target_new(const char *id, const char *device,
                                    BlockDriverState *top);
 
 /*
- * The controller decided @v (not MX_IOQOS_WAIT) on @backlog: trace it,
- * update the statistics, and when st->limit changed from @before, apply
- * the new limit (from a bottom half in the main loop) and send the
+ * One tick of the controller for @t: @s carries backlog, copied, written
+ * and ready (its time is set here).  When the controller decides (not
+ * MX_IOQOS_WAIT): trace it, update the statistics, and when the limit
+ * changed, apply it (from a bottom half in the main loop) and send the
  * BLOCK_IO_QOS event.  Any thread.
  */
-void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
-                             MxIoqosVerdict v, uint64_t before,
-                             uint64_t backlog, bool ready);
+void mx_ioqos_target_step(MxIoqosTarget *t, MxIoqosState *st, MxIoqosSample *s);
 
 /*
  * The copy stops deciding: the limit comes off (st->limit set to 0, its
