@@ -13,7 +13,7 @@
 #include "mx-params.h"
 
 #define MX_HOT_PERCENT_MAX          100
-#define MX_HOT_PERCENT_DEFAULT      0
+#define MX_HOT_PERCENT_DEFAULT      30
 /* a segment holds whole words of the dirty bitmap: 64 pages of 4 KiB */
 #define MX_HOT_SEGMENT_MIN          (256 * KiB)
 #define MX_HOT_SEGMENT_MAX          (1 * GiB)

@@ -529,7 +529,8 @@ static void test_mx_parameters_hot_defer(void)
     if (test_migrate_start(&from, &to, "defer", &args)) {
         return;
     }
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 0);
+    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
+    migrate_check_parameter_int(to, "ram-delay-save-percent", 30);
     migrate_check_parameter_int(from, "ram-delay-segment-size",
                                 4 * 1024 * 1024);
     migrate_check_parameter_int(to, "ram-delay-segment-size", 2 * 1024 * 1024);
