@@ -7,13 +7,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
-#include "qapi/error.h"
-#include "qapi/qmp/qerror.h"
-#include "qapi/visitor.h"
 #include "qapi/qapi-visit-migration.h"
 #include "hw/qdev-properties.h"
 #include "hw/core/qdev-prop-internal.h"
-#include "monitor/monitor.h"
 #include "migration.h"
 #include "mx-compress-params.h"
 
@@ -50,97 +46,24 @@ bool migrate_compress_bypass(void)
     return migrate_get_current()->parameters.compress_bypass;
 }
 
-static void mx_compress_params_init(MigrationParameters *p)
-{
-    p->has_compress_method = true;
-    p->has_lz4_acceleration = true;
-    p->has_compress_bypass = true;
-}
-
-static bool mx_compress_params_check(MigrationParameters *p, Error **errp)
-{
-    if (p->has_lz4_acceleration &&
-        (p->lz4_acceleration < MX_LZ4_ACCEL_MIN ||
-         p->lz4_acceleration > MX_LZ4_ACCEL_MAX)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "lz4_acceleration",
-                   "an integer in the range of "
-                   stringify(MX_LZ4_ACCEL_MIN) " to "
-                   stringify(MX_LZ4_ACCEL_MAX));
-        return false;
-    }
-    return true;
-}
-
-static void mx_compress_params_copy(MigrateSetParameters *params,
-                                    MigrationParameters *dest)
-{
-    if (params->has_compress_method) {
-        dest->compress_method = params->compress_method;
-    }
-    if (params->has_lz4_acceleration) {
-        dest->lz4_acceleration = params->lz4_acceleration;
-    }
-    if (params->has_compress_bypass) {
-        dest->compress_bypass = params->compress_bypass;
-    }
-}
-
-static void mx_compress_params_query(MigrationParameters *out,
-                                     const MigrationParameters *cur)
-{
-    out->has_compress_method = true;
-    out->compress_method = cur->compress_method;
-    out->has_lz4_acceleration = true;
-    out->lz4_acceleration = cur->lz4_acceleration;
-    out->has_compress_bypass = true;
-    out->compress_bypass = cur->compress_bypass;
-}
-
-static bool mx_compress_hmp_set(int param, Visitor *v, const char *name,
-                                MigrateSetParameters *p, Error **errp)
-{
-    switch (param) {
-    case MIGRATION_PARAMETER_COMPRESS_METHOD:
-        p->has_compress_method = true;
-        visit_type_CompressMethod(v, name, &p->compress_method, errp);
-        return true;
-    case MIGRATION_PARAMETER_LZ4_ACCELERATION:
-        p->has_lz4_acceleration = true;
-        visit_type_uint32(v, name, &p->lz4_acceleration, errp);
-        return true;
-    case MIGRATION_PARAMETER_COMPRESS_BYPASS:
-        p->has_compress_bypass = true;
-        visit_type_bool(v, name, &p->compress_bypass, errp);
-        return true;
-    default:
-        return false;
-    }
-}
-
-static void mx_compress_hmp_info(Monitor *mon, MigrationParameters *params)
-{
-    if (params->has_compress_method) {
-        monitor_printf(mon, "%s: %s\n",
-            MigrationParameter_str(MIGRATION_PARAMETER_COMPRESS_METHOD),
-            CompressMethod_str(params->compress_method));
-    }
-    if (params->has_lz4_acceleration) {
-        monitor_printf(mon, "%s: %u\n",
-            MigrationParameter_str(MIGRATION_PARAMETER_LZ4_ACCELERATION),
-            params->lz4_acceleration);
-    }
-    if (params->has_compress_bypass) {
-        monitor_printf(mon, "%s: %s\n",
-            MigrationParameter_str(MIGRATION_PARAMETER_COMPRESS_BYPASS),
-            params->compress_bypass ? "on" : "off");
-    }
-}
+static const MxParam mx_compress_param_list[] = {
+    {
+        .id = MIGRATION_PARAMETER_COMPRESS_METHOD,
+        .kind = MX_PARAM_ENUM, MX_PARAM_FIELDS(compress_method),
+        .lookup = &CompressMethod_lookup,
+    }, {
+        .id = MIGRATION_PARAMETER_LZ4_ACCELERATION,
+        .kind = MX_PARAM_UINT32, MX_PARAM_FIELDS(lz4_acceleration),
+        .min = MX_LZ4_ACCEL_MIN, .max = MX_LZ4_ACCEL_MAX,
+        .expect = "an integer in the range of " stringify(MX_LZ4_ACCEL_MIN)
+                  " to " stringify(MX_LZ4_ACCEL_MAX),
+    }, {
+        .id = MIGRATION_PARAMETER_COMPRESS_BYPASS,
+        .kind = MX_PARAM_BOOL, MX_PARAM_FIELDS(compress_bypass),
+    },
+};
 
 const MxParamsOps mx_compress_params = {
-    .init = mx_compress_params_init,
-    .check = mx_compress_params_check,
-    .copy = mx_compress_params_copy,
-    .query = mx_compress_params_query,
-    .hmp_set = mx_compress_hmp_set,
-    .hmp_info = mx_compress_hmp_info,
+    .params = mx_compress_param_list,
+    .n_params = ARRAY_SIZE(mx_compress_param_list),
 };

@@ -13,16 +13,6 @@
 #include "block/mx-ioqos.h"
 #include "mx-params.h"
 
-typedef struct Visitor Visitor;
-
-void mx_ioqos_params_init(MigrationParameters *p);
-bool mx_ioqos_params_check(MigrationParameters *p, Error **errp);
-void mx_ioqos_params_query(MigrationParameters *out,
-                           const MigrationParameters *cur);
-bool mx_ioqos_hmp_set_parameter(int param, Visitor *v, const char *name,
-                                MigrateSetParameters *p, Error **errp);
-void mx_ioqos_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
-/* query-migrate: the block-qos list */
 void mx_ioqos_fill_info(MigrationInfo *info);
 void mx_ioqos_hmp_info_migrate(Monitor *mon, MigrationInfo *info);
 

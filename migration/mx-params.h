@@ -14,21 +14,50 @@
 
 #include "qapi/qapi-types-migration.h"
 
+/*
+ * One parameter, described rather than coded: mx-params.c does the range
+ * check, migrate-set-parameters copy, query, init and both HMP commands for
+ * every entry the same way.
+ */
+typedef enum MxParamKind {
+    MX_PARAM_BOOL,
+    MX_PARAM_UINT8,
+    MX_PARAM_UINT32,
+    MX_PARAM_SIZE,      /* uint64_t; HMP takes suffixes (1M) */
+    MX_PARAM_ENUM,      /* a QAPI enum, stored as int */
+} MxParamKind;
+
+typedef struct MxParam {
+    MigrationParameter id;      /* its HMP and info name */
+    MxParamKind kind;
+    /* where has_<name> and <name> are in the two QAPI structs */
+    size_t has_off, off;        /* MigrationParameters */
+    size_t set_has_off, set_off; /* MigrateSetParameters */
+    /* numbers: valid if min <= v <= max (and a power of two if pow2) */
+    uint64_t min, max;
+    bool pow2;
+    bool (*valid)(uint64_t v);  /* replaces min/max/pow2 when set */
+    const char *expect;         /* the error's "expects ..." text */
+    const char *unit;           /* info migrate_parameters suffix */
+    const QEnumLookup *lookup;  /* MX_PARAM_ENUM */
+} MxParam;
+
+#define MX_PARAM_FIELDS(name) \
+    .has_off = offsetof(MigrationParameters, has_##name), \
+    .off = offsetof(MigrationParameters, name), \
+    .set_has_off = offsetof(MigrateSetParameters, has_##name), \
+    .set_off = offsetof(MigrateSetParameters, name)
+
+/* A feature's parameters: its entry in mx-params.c's table. */
 typedef struct MxParamsOps {
-    /* migration object init: mark the feature's parameters present */
-    void (*init)(MigrationParameters *p);
-    /* range checks, with a clear error; false refuses the whole set */
-    bool (*check)(MigrationParameters *p, Error **errp);
-    /* migrate-set-parameters: copy what was given (test-apply and apply) */
-    void (*copy)(MigrateSetParameters *params, MigrationParameters *dest);
-    /* query-migrate-parameters */
-    void (*query)(MigrationParameters *out, const MigrationParameters *cur);
-    /* HMP migrate_set_parameter: false if @param is not this feature's */
-    bool (*hmp_set)(int param, Visitor *v, const char *name,
-                    MigrateSetParameters *p, Error **errp);
-    /* HMP info migrate_parameters */
-    void (*hmp_info)(Monitor *mon, MigrationParameters *params);
+    const MxParam *params;
+    size_t n_params;
+    /* optional, at migration object init */
+    void (*init)(void);
 } MxParamsOps;
+
+/* Is @v a valid value of @prm (its range; booleans and enums always)? */
+bool mx_param_valid(const MxParam *prm, uint64_t v);
 
 /* migration.c */
 void mx_params_init(MigrationParameters *p);
@@ -49,6 +78,8 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-hot-params.h"
 #include "mx-blk-params.h"
 #include "mx-mirror-params.h"
+#include "mx-throttle-params.h"
+/* migration.c and hmp-cmds.c call the throttle glue through this header */
 #include "mx-throttle-ctl.h"
 #include "mx-ioqos-params.h"
 #include "mx-compress-batch-params.h"

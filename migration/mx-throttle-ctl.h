@@ -1,8 +1,8 @@
 /*
- * qemu-mx: the staged CPU throttle policy in a migration: its parameters
- * (mx-throttle-params.c) and the glue that feeds it measurements, applies
- * its throttle and reports it (mx-throttle-ctl.c).  The policy itself is
- * mx-throttle.c.  See docs/mx/cpu-throttle.md.
+ * qemu-mx: the staged CPU throttle policy in a migration: the glue that
+ * feeds it measurements, applies its throttle and reports it
+ * (mx-throttle-ctl.c).  The policy itself is mx-throttle.c, its parameters
+ * mx-throttle-params.h.  See docs/mx/cpu-throttle.md.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -12,43 +12,6 @@
 #define MIGRATION_MX_THROTTLE_CTL_H
 
 #include "qapi/qapi-types-migration.h"
-#include "hw/qdev-properties.h"
-#include "mx-params.h"
-
-#define MX_THROTTLE_POLICY_DEFAULT      CPU_THROTTLE_POLICY_LEGACY
-#define MX_THROTTLE_CAP_MS_DEFAULT      3000
-#define MX_THROTTLE_CAP_MS_MIN          100
-#define MX_THROTTLE_CAP_MS_MAX          60000
-#define MX_THROTTLE_FORCE_MS_MAX        3600000
-
-/* --- parameters (mx-throttle-params.c) --- */
-extern const PropertyInfo mx_prop_cpu_throttle_policy;
-#define DEFINE_PROP_MX_CPU_THROTTLE_POLICY(_n, _s, _f, _d) \
-    DEFINE_PROP_SIGNED(_n, _s, _f, _d, mx_prop_cpu_throttle_policy, \
-                       CpuThrottlePolicy)
-#define DEFINE_MX_THROTTLE_PROPERTIES(_s, _p) \
-    DEFINE_PROP_MX_CPU_THROTTLE_POLICY("cpu-throttle-policy", _s, \
-                      _p.cpu_throttle_policy, MX_THROTTLE_POLICY_DEFAULT), \
-    DEFINE_PROP_UINT32("cpu-throttle-cap-ms", _s, _p.cpu_throttle_cap_ms, \
-                      MX_THROTTLE_CAP_MS_DEFAULT), \
-    DEFINE_PROP_UINT32("cpu-throttle-force-switchover-ms", _s, \
-                      _p.cpu_throttle_force_switchover_ms, 0)
-
-/* the parameters' entry in mx-params.c's table */
-extern const MxParamsOps mx_throttle_params;
-#define MX_THROTTLE_PROPERTIES DEFINE_MX_THROTTLE_PROPERTIES(MigrationState, \
-                                                             parameters)
-
-void mx_throttle_params_init(MigrationParameters *p);
-bool mx_throttle_params_check(MigrationParameters *p, Error **errp);
-void mx_throttle_params_apply(MigrateSetParameters *params,
-                              MigrationParameters *dest);
-void mx_throttle_params_query(MigrationParameters *out,
-                              const MigrationParameters *cur);
-bool mx_throttle_hmp_set_parameter(int param, Visitor *v, const char *name,
-                                   MigrateSetParameters *p, Error **errp);
-void mx_throttle_hmp_info_parameters(Monitor *mon,
-                                     MigrationParameters *params);
 
 /* --- run time (mx-throttle-ctl.c), all but the stats: migration thread */
 /* Start of a migration: forget the last one's policy state. */
