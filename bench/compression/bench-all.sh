@@ -9,9 +9,12 @@
 #     threads, zlib and lz4 (qemu-mx, one repeat, compression-batch-oracle.json); raw
 #     liblz4 on the benchmark guest's own pages; stock zlib threads vs qemu-mx zlib and
 #     lz4 threads, batched and per page, CPU per thread (compression-batch.json).
-#  MX_BENCH_PARTS="core migration bypass batch" (default all), MX_BENCH_REPEATS (default 3).
+#  5. the same rows on a 1 Gbit/s link (batch-1g, compression-batch-1g.json) and with a
+#     4 GiB guest at 10 Gbit/s (batch-4g, compression-batch-4g.json).
+#  MX_BENCH_PARTS="core migration bypass batch batch-1g batch-4g" (default all),
+#  MX_BENCH_REPEATS (default 3).
 set -euo pipefail
-parts=${MX_BENCH_PARTS:-core migration bypass batch}
+parts=${MX_BENCH_PARTS:-core migration bypass batch batch-1g batch-4g}
 repeats=${MX_BENCH_REPEATS:-3}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/bench/results/compression}
@@ -81,3 +84,14 @@ json.dump({"what": "liblz4 alone, one core, thread CPU time, non-zero pages of t
         --repeats "$repeats" --out "$out/batch"
     /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch"
 fi
+for cell in 1g 4g; do
+    if [[ " $parts " == *" batch-$cell "* ]]; then
+        mxq=${MX_BENCH_QEMU:-$top/build/qemu/qemu-system-x86_64}
+        bench -q --scenarios "$top/bench/scenarios/compression-batch-$cell.json" \
+            --binary "mx=$mxq" --binary "stock=${MX_STOCK_QEMU:-/usr/bin/qemu-system-x86_64}" \
+            --repeats "$repeats" --out "$out/batch-$cell"
+        # raw liblz4 on the same agent's pages (captured by the batch part)
+        [ -f "$out/batch/raw-lz4.json" ] && cp "$out/batch/raw-lz4.json" "$out/batch-$cell/"
+        /usr/bin/python3 "$top/bench/compression/summarize_migration.py" "$out/batch-$cell"
+    fi
+done
