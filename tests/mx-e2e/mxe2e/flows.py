@@ -83,6 +83,20 @@ DEFAULTS = {
     "mirror_ready_cap_s": 0,  # storage: give up waiting for READY after this long (0: the
                               # flow timeout); the run then ends with converged=false, the
                               # mirror cancelled, the source guest verified
+    "migration_cap_s": 0,     # ram/blk/storage: give up waiting for the migration to complete
+                              # after this long (0: the flow timeout): migrate_cancel, the run
+                              # ends with converged=false (query-migrate at the cap recorded),
+                              # the source guest verified (a convergence benchmark, not a failure)
+    "disk_image_mb": 0,       # disk image size, MiB, if larger than the agent's region
+                              # disk_mb (0: disk_mb); e.g. a 64 GiB sparse qcow2 of which the
+                              # guest uses the first 256 MiB
+    "dirty_hold_s": 0.0,      # blk: once the bulk phase is over, keep the dirty phase open this
+                              # long (max-bandwidth hold_max_bandwidth until then, which the
+                              # guest's RAM dirtying outruns), then raise max-bandwidth so the
+                              # migration completes; run.json "dirty_hold" has the migration
+                              # thread's CPU and the dirty passes in the window
+    "dirty_hold_settle_s": 3.0,  # blk: from the end of the bulk phase to the window's start
+    "hold_max_bandwidth": 0,  # blk: max-bandwidth (MB/s) until the hold ends (0: the link's)
     "corrupt": False,         # negative control
     "oracle": True,
     "boot_timeout_s": 240,
@@ -288,7 +302,7 @@ class FlowRun:
         args = ["qemu-img", "create", "-q", "-f", self.sc["disk_format"]]
         if self.sc["disk_format"] == "qcow2":
             args += ["-o", "cluster_size=65536"]
-        run(args + [path, "%dM" % self.sc["disk_mb"]])
+        run(args + [path, "%dM" % max(self.sc["disk_mb"], self.sc["disk_image_mb"] or 0)])
         return path
 
     def new_vm(self, name, qemu, side, disk, incoming=False, paused=False, shm=False, link=True):
@@ -337,6 +351,8 @@ class FlowRun:
                 p["max-bandwidth"] = int(1e12)
             else:
                 p["max-bandwidth"] = int(float(mb) * 1e6)
+            if self.sc["dirty_hold_s"] and self.sc["hold_max_bandwidth"]:
+                p["max-bandwidth"] = int(float(self.sc["hold_max_bandwidth"]) * 1e6)
             p["downtime-limit"] = int(self.sc["downtime_limit_ms"])
         p.update(self.sc["parameters"])
         p.update(self.sc["src_parameters" if source else "dst_parameters"])
@@ -757,6 +773,7 @@ def _mig_finish(c, m):
     if sc["expect"] == "fail":
         raise HarnessError("migration completed although it must fail")
     fr.migration_metrics(m)
+    fr.record["metrics"].setdefault("converged", True)
     fr.record["metrics"]["migration_s"] = round(time.monotonic() - c.t_mig, 3)
     st = src.status()
     if st != "postmigrate":
@@ -803,21 +820,158 @@ def _migration_flow(fr, kind):
         _guest_latency(fr, c.src, "copy")
     c.t_mig = time.monotonic()
     fr.set_phase("migrate")
+    if c.kind == "blk" and c.sc["dirty_hold_s"]:
+        # count the block migration's passes: one iterate call = one pass over the
+        # disk (its dirty cursor restarts at 0), in stock 7.2 as in qemu-mx
+        c.src.qmp.cmd("trace-event-set-state", {"name": "migration_block_save", "enable": True})
     c.src.qmp.cmd("migrate", uri=c.uri)
+    if c.kind == "blk" and c.sc["dirty_hold_s"]:
+        _blk_dirty_hold(c)
     if c.fault:
         faults.run_cell(c, base)
         return
+    cap = c.sc["migration_cap_s"]
     if c.pre_switchover:
         # libvirt's order: the source pauses before switchover, the mirror is
         # cancelled, then the migration continues to completion.
-        fr.wait_migration(c.src, c.T, until=("pre-switchover",))
+        try:
+            fr.wait_migration(c.src, cap or c.T, until=("pre-switchover",))
+        except Timeout:
+            if not cap:
+                raise
+            _migration_not_converged(c)
+            return
         _mig_cancel_mirror(c)
         c.src.qmp.cmd("migrate-continue", state="pre-switchover")
-    m = fr.wait_migration(c.src, c.T, failed_ok=c.sc["expect"] != "ok")
+    try:
+        m = fr.wait_migration(c.src, cap or c.T, failed_ok=c.sc["expect"] != "ok")
+    except Timeout:
+        if not cap:
+            raise
+        _migration_not_converged(c)
+        return
     if m.get("status") != "completed":
         fr.failed_cleanly(c.src, c.dst, m)
         return
     _mig_finish(c, m)
+
+
+def _thread_cpu(vm, comm):
+    """(CPU ns from schedstat, CPU s from stat) of the thread of vm named comm, or None."""
+    base = "/proc/%d/task" % vm.proc.pid
+    for tid in os.listdir(base):
+        try:
+            with open("%s/%s/comm" % (base, tid)) as f:
+                if f.read().strip() != comm:
+                    continue
+            with open("%s/%s/schedstat" % (base, tid)) as f:
+                ns = int(f.read().split()[0])
+            with open("%s/%s/stat" % (base, tid)) as f:
+                st = f.read()
+            fs = st[st.rfind(")") + 2:].split()
+            return ns, (int(fs[11]) + int(fs[12])) / float(os.sysconf("SC_CLK_TCK"))
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def _blk_passes(vm):
+    """Dirty/bulk passes so far: migration_block_save "iterate" lines in the QEMU log."""
+    with open(vm.qemu_log, "rb") as f:
+        return f.read().count(b"save live iterate")
+
+
+def _blk_snapshot(fr, src):
+    cpu = _thread_cpu(src, "live_migration")
+    m = src.qmp.cmd("query-migrate", timeout=10)
+    return {"t": round(fr.clock(), 3), "mono": time.monotonic(),
+            "cpu_ns": cpu[0] if cpu else None, "cpu_stat_s": cpu[1] if cpu else None,
+            "passes": _blk_passes(src), "wire": fr.link.wire_bytes() if fr.link else None,
+            "status": m.get("status"), "ram_transferred": (m.get("ram") or {}).get("transferred"),
+            "disk": m.get("disk"), "block_migration": m.get("block-migration")}
+
+
+def _blk_dirty_hold(c):
+    """blk with dirty_hold_s: wait for the end of the bulk phase (query-migrate disk
+    remaining 0), settle, then measure the migration thread over a window of
+    dirty_hold_s while max-bandwidth (hold_max_bandwidth) keeps RAM, and so the
+    migration, from converging; then raise max-bandwidth to the link's."""
+    fr, sc, src = c.fr, c.sc, c.src
+    fr.set_phase("bulk")
+    deadline = time.monotonic() + c.T
+    while True:
+        m = src.qmp.cmd("query-migrate", timeout=10)
+        d = m.get("disk") or {}
+        if m.get("status") != "active":
+            raise HarnessError("blk dirty hold: migration %s before the bulk phase ended: %s"
+                               % (m.get("status"), m.get("error-desc", "")))
+        if d.get("total") and d.get("remaining") == 0:
+            break
+        if time.monotonic() > deadline:
+            raise Timeout("blk dirty hold: bulk phase not over after %ss" % c.T)
+        time.sleep(0.1)
+    bulk_end = fr.clock()
+    fr.set_phase("dirty-hold")
+    time.sleep(sc["dirty_hold_settle_s"])
+    a = _blk_snapshot(fr, src)
+    time.sleep(sc["dirty_hold_s"])
+    b = _blk_snapshot(fr, src)
+    rate = sc["link_rate_mbit"]
+    src.qmp.cmd("migrate-set-parameters", {"max-bandwidth": int(rate * 1e6 / 8) if rate else int(1e12)})
+    src.qmp.cmd("trace-event-set-state", {"name": "migration_block_save", "enable": False})
+    fr.set_phase("migrate")
+    w = b["mono"] - a["mono"]
+    h = {"bulk_end_s": round(bulk_end, 3), "start": a, "end": b, "window_s": round(w, 3),
+         "held": a["status"] == "active" and b["status"] == "active"}
+    if a["cpu_ns"] is not None and b["cpu_ns"] is not None:
+        cpu = (b["cpu_ns"] - a["cpu_ns"]) / 1e9
+        passes = b["passes"] - a["passes"]
+        h.update({"mig_thread_cpu_s": round(cpu, 6),
+                  "mig_thread_cpu_stat_s": round(b["cpu_stat_s"] - a["cpu_stat_s"], 3),
+                  "passes": passes, "passes_per_s": round(passes / w, 2) if w else None,
+                  "cpu_per_s": round(cpu / w, 6) if w else None,
+                  "cpu_per_pass_us": round(cpu / passes * 1e6, 2) if passes else None})
+    if a["wire"] is not None and b["wire"] is not None:
+        h["wire_bytes"] = b["wire"] - a["wire"]
+    if a["ram_transferred"] is not None and b["ram_transferred"] is not None:
+        h["ram_bytes"] = b["ram_transferred"] - a["ram_transferred"]
+    bm0, bm1 = a.get("block_migration") or {}, b.get("block_migration") or {}
+    if bm0 and bm1:
+        h["mx_dirty_bytes"] = (bm1.get("dirty-bytes") or 0) - (bm0.get("dirty-bytes") or 0)
+        h["mx_dirty_records"] = (bm1.get("dirty-records") or 0) - (bm0.get("dirty-records") or 0)
+    for k in ("start", "end"):
+        h[k].pop("mono", None)
+    fr.record["dirty_hold"] = h
+    fr.log("dirty hold: %s", {k: v for k, v in h.items() if k not in ("start", "end")})
+
+
+def _migration_not_converged(c):
+    """The migration did not complete within migration_cap_s: record where it stood
+    (query-migrate, the disk still to send), migrate_cancel, and judge the failure as
+    a clean one (source runs on, destination never ran, verifier clean on the source)."""
+    fr, src = c.fr, c.src
+    fr.log("migration not complete after %ss: not converged", c.sc["migration_cap_s"])
+    met = fr.record["metrics"]
+    met["converged"] = False
+    met["migration_s"] = round(time.monotonic() - c.t_mig, 3)
+    m = src.qmp.cmd("query-migrate", timeout=10)
+    fr.record["query_migrate_at_cap"] = m
+    ram = m.get("ram") or {}
+    met["iterations"] = ram.get("dirty-sync-count")
+    met["ram_transferred_bytes"] = ram.get("transferred")
+    if m.get("disk"):
+        met["disk_transferred_bytes"] = m["disk"].get("transferred")
+        met["disk_remaining_at_cap_bytes"] = m["disk"].get("remaining")
+    src.qmp.cmd("migrate_cancel")
+    m = fr.wait_migration(src, 120, failed_ok=True)
+    if c.job:       # the storage flow's mirror still runs: cancel it as libvirt does on abort
+        src.qmp.cmd("block-job-cancel", device=c.job, force=True)
+        ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
+                                match=lambda e: e["data"].get("device") == c.job, alive=src.alive)
+        fr.record["mirror_end_event"] = {"event": ev["event"], "data": ev["data"]}
+        met["disk_transferred_bytes"] = ev["data"].get("offset")
+        _mirror_cleanup(fr, src, c.job, c.pre_switchover)
+    fr.failed_cleanly(src, c.dst, m)
 
 
 def mirror_api(fr, pre_switchover):
