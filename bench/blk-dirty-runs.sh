@@ -2,7 +2,8 @@
 # Benchmarks of docs/mx/blk-dirty-runs.md (issue 9): stock Debian QEMU 7.2 vs qemu-mx,
 # interleaved, 3 repeats, medians; each part under the machine's benchmark lock and
 # under 20 minutes.
-#   bench/blk-dirty-runs.sh [amp|mirror-amp ...]     (default: both, in this order)
+#   bench/blk-dirty-runs.sh [amp|mirror-amp|conv|scan|conv+scan ...]     (default: amp mirror-amp)
+# (conv+scan: benchmarks 3 and 2 one after the other under one lock, about 22 min)
 # MX_QEMU=PATH selects the qemu-mx binary (default: this clone's build).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,28 @@ for p in $parts; do
       --out bench/results/mirror-granularity/amp --repeats 3 --window 4 --disk-mb 1024 --rate 2 \
       --bulk-mb 128 --config stock=$stock --config mx=$mx; \
       echo '== mirror-amp: lock released' \$(date -u +%T)" ;;
+  conv)  # benchmark 3, real guest: 2 GiB, 4 KiB random writes at 4 MiB/s, 1 Gbit/s, blk + mirror
+    out=bench/results/blkscan-bench/conv
+    $lock bash -c "echo '== conv: lock taken' \$(date -u +%T); timeout 1500 tests/mx-e2e/mx-e2e bench -q \
+      --scenarios bench/scenarios/blkscan-conv.json --binary stock=$stock --binary mx=$mx \
+      --repeats 3 --out $out; echo '== conv: lock released' \$(date -u +%T)"
+    tests/mx-e2e/blk-bench-table conv $out/results.json > $out/convergence.md ;;
+  scan)  # benchmark 2, real guest: 64 GiB sparse qcow2, incremental blk, dirty phase held open
+    out=bench/results/blkscan-bench/scan
+    $lock bash -c "echo '== scan: lock taken' \$(date -u +%T); timeout 1500 tests/mx-e2e/mx-e2e bench -q \
+      --scenarios bench/scenarios/blkscan-scan.json --binary stock=$stock --binary mx=$mx \
+      --repeats 3 --out $out; echo '== scan: lock released' \$(date -u +%T)"
+    tests/mx-e2e/blk-bench-table scan $out/results.json > $out/scan.md ;;
+  conv+scan)
+    $lock bash -c "echo '== conv+scan: lock taken' \$(date -u +%T); \
+      timeout 1200 tests/mx-e2e/mx-e2e bench -q --scenarios bench/scenarios/blkscan-conv.json \
+        --binary stock=$stock --binary mx=$mx --repeats 3 --out bench/results/blkscan-bench/conv; \
+      echo '== conv done' \$(date -u +%T); \
+      timeout 900 tests/mx-e2e/mx-e2e bench -q --scenarios bench/scenarios/blkscan-scan.json \
+        --binary stock=$stock --binary mx=$mx --repeats 3 --out bench/results/blkscan-bench/scan; \
+      echo '== conv+scan: lock released' \$(date -u +%T)"
+    tests/mx-e2e/blk-bench-table conv bench/results/blkscan-bench/conv/results.json > bench/results/blkscan-bench/conv/convergence.md
+    tests/mx-e2e/blk-bench-table scan bench/results/blkscan-bench/scan/results.json > bench/results/blkscan-bench/scan/scan.md ;;
   *) echo "unknown part $p" >&2; exit 2 ;;
   esac
 done
