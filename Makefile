@@ -22,7 +22,7 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression bench-hot-defer bench-throttle bench-libvirt deb deb-test deb-test-fresh src export \
+	bench-compression bench-hot-defer bench-throttle bench-libvirt bench-blk deb deb-test deb-test-fresh src export \
 	queue-check clean distclean
 
 all: configure
@@ -79,6 +79,11 @@ bench-hot-defer: all
 
 bench-throttle: all
 	bench/throttle/bench.sh bench/results/throttle
+
+# issue 9 (docs/mx/blk-dirty-runs.md, mirror-granularity.md); each part under the lock,
+# about 50 min in all; not part of `make bench`
+bench-blk: all
+	bench/blk-dirty-runs.sh amp mirror-amp conv+scan
 
 src:
 	./configure --skip-deps
