@@ -38,11 +38,14 @@ for p in $parts; do
       --scenarios bench/scenarios/blkscan-scan.json --binary stock=$stock --binary mx=$mx \
       --repeats 3 --out $out; echo '== scan: lock released' \$(date -u +%T)"
     tests/mx-e2e/blk-bench-table scan $out/results.json > $out/scan.md ;;
-  conv+scan)
+  conv+scan)  # MX_BENCH_LATEST=HH:MM (UTC): start neither half after that time
+    late=${MX_BENCH_LATEST:-99:99}
     $lock bash -c "echo '== conv+scan: lock taken' \$(date -u +%T); \
+      if [[ \$(date -u +%H:%M) > $late ]]; then echo '== too late for conv'; exit 0; fi; \
       timeout 1200 tests/mx-e2e/mx-e2e bench -q --scenarios bench/scenarios/blkscan-conv.json \
         --binary stock=$stock --binary mx=$mx --repeats 3 --out bench/results/blkscan-bench/conv; \
       echo '== conv done' \$(date -u +%T); \
+      if [[ \$(date -u +%H:%M) > $late ]]; then echo '== too late for scan'; exit 0; fi; \
       timeout 900 tests/mx-e2e/mx-e2e bench -q --scenarios bench/scenarios/blkscan-scan.json \
         --binary stock=$stock --binary mx=$mx --repeats 3 --out bench/results/blkscan-bench/scan; \
       echo '== conv+scan: lock released' \$(date -u +%T)"
