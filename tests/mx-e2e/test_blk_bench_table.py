@@ -89,8 +89,15 @@ class ConvTable(unittest.TestCase):
         runs = [conv_run("stock", "blk", r, False, 75.0, 9000 * MiB, ram=100 * MiB) for r in range(3)]
         runs += [conv_run("mx", "blk", r, True, [20.0, 30.0, 25.0][r], 200 * MiB, ram=150 * MiB,
                           downtime=[100, 300, 200][r]) for r in range(3)]
-        runs += [conv_run("mx", "storage", 0, True, 40.0, 300 * MiB, disk=120 * MiB, downtime=50)]
+        runs += [conv_run("mx", "storage", 0, True, 40.0, 300 * MiB, ram=100 * MiB, disk=900 * MiB,
+                          downtime=50)]
+        capped = conv_run("stock", "storage", 0, False, 75.0, 2000 * MiB, disk=2500 * MiB)
+        capped["mirror_end_event"] = {"event": "BLOCK_JOB_CANCELLED",
+                                      "data": {"len": 2800 * MiB, "offset": 2500 * MiB}}
+        runs.append(capped)
         t = table("conv", runs)
+        # a capped mirror: all link bytes are disk, and its backlog is len - offset
+        self.assertIn("| conv-storage | stock | 0 | no | 75.0 | - | - | 2000 | 2500 | 300 | 2000 |", t)
         st = row(t, "conv-blk")
         self.assertEqual(st[1:3], ["stock", "0/3"])
         self.assertEqual(st[3], "75.0 (cap)")
@@ -99,7 +106,9 @@ class ConvTable(unittest.TestCase):
         self.assertEqual(len(lines), 1)
         cells = [c.strip() for c in lines[0].strip("|").split("|")]
         self.assertEqual(cells[3:7], ["25.0", "50", "200", "200"])
-        self.assertIn("| conv-storage | mx | 1/1 | 40.0 | 120 |", t)   # the mirror job's bytes
+        # the mirror job's offset (900: zero areas too) is not what the link carried
+        self.assertIn("| conv-storage | mx | 1/1 | 40.0 | 200 |", t)
+        self.assertIn("| 200 | 900 | - | 300 |", t)
 
 
 if __name__ == "__main__":
