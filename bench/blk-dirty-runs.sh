@@ -34,7 +34,7 @@ for p in $parts; do
     tests/mx-e2e/blk-bench-table conv $out/results.json > $out/convergence.md ;;
   scan)  # benchmark 2, real guest: 64 GiB sparse qcow2, incremental blk, dirty phase held open
     out=bench/results/blkscan-bench/scan
-    $lock bash -c "echo '== scan: lock taken' \$(date -u +%T); timeout 1500 tests/mx-e2e/mx-e2e bench -q \
+    $lock bash -c "echo '== scan: lock taken' \$(date -u +%T); timeout ${MX_BENCH_TIMEOUT:-900} tests/mx-e2e/mx-e2e bench -q \
       --scenarios bench/scenarios/blkscan-scan.json --binary stock=$stock --binary mx=$mx \
       --repeats 3 --out $out; echo '== scan: lock released' \$(date -u +%T)"
     tests/mx-e2e/blk-bench-table scan $out/results.json > $out/scan.md ;;

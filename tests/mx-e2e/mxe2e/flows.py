@@ -902,7 +902,7 @@ def _blk_dirty_hold(c):
     while True:
         m = src.qmp.cmd("query-migrate", timeout=10)
         d = m.get("disk") or {}
-        if m.get("status") != "active":
+        if m.get("status") not in ("setup", "active"):
             raise HarnessError("blk dirty hold: migration %s before the bulk phase ended: %s"
                                % (m.get("status"), m.get("error-desc", "")))
         if d.get("total") and d.get("remaining") == 0:
