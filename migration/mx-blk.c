@@ -25,6 +25,7 @@
 #include "trace.h"
 #include "mx-blk.h"
 #include "mx-blk-params.h"
+#include "mx-ram-slice-run.h"
 
 uint64_t mx_blk_granularity(void)
 {
@@ -116,6 +117,7 @@ void mx_blk_stats_reset(uint64_t granularity)
     memset(&mx_blk, 0, sizeof(mx_blk));
     mx_blk.granularity = granularity;
     mx_blk.used = true;
+    mx_ram_slice_start();   /* RAM time-slicing follows this migration */
     trace_mx_blk_setup(granularity, mx_blk_runs(granularity));
 }
 
@@ -127,6 +129,11 @@ void mx_blk_stats_sent(bool dirty_phase, uint64_t bytes)
     } else {
         qatomic_set(&mx_blk.bulk_bytes, mx_blk.bulk_bytes + bytes);
     }
+}
+
+uint64_t mx_blk_bytes_sent(void)
+{
+    return qatomic_read(&mx_blk.bulk_bytes) + qatomic_read(&mx_blk.dirty_bytes);
 }
 
 void mx_blk_fill_info(MigrationInfo *info)

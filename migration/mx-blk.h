@@ -45,6 +45,8 @@ int mx_blk_load_run(QEMUFile *f, BlockBackend *blk, const char *name,
 /* Statistics: a record sent (bulk or dirty phase), its payload bytes */
 void mx_blk_stats_reset(uint64_t granularity);
 void mx_blk_stats_sent(bool dirty_phase, uint64_t bytes);
+/* payload bytes sent so far (bulk + dirty phase) of this migration */
+uint64_t mx_blk_bytes_sent(void);
 void mx_blk_fill_info(MigrationInfo *info);
 void mx_hmp_info_blk(Monitor *mon, MigrationInfo *info);
 #endif

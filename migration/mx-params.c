@@ -34,6 +34,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_throttle_params,
     &mx_ioqos_params,
     &mx_compress_batch_params,
+    &mx_ram_slice_params,
 };
 
 #define FOR_EACH_MX_PARAM(prm) \

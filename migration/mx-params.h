@@ -83,6 +83,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-throttle-ctl.h"
 #include "mx-ioqos-params.h"
 #include "mx-compress-batch-params.h"
+#include "mx-ram-slice-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
     MX_HOT_PROPERTIES, \
@@ -90,6 +91,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
     MX_MIRROR_PROPERTIES, \
     MX_THROTTLE_PROPERTIES, \
     MX_IOQOS_PROPERTIES, \
-    MX_COMPRESS_BATCH_PROPERTIES
+    MX_COMPRESS_BATCH_PROPERTIES, \
+    MX_RAM_SLICE_PROPERTIES
 
 #endif

@@ -8,7 +8,8 @@
  * as the disk's backlog falls, all once the disk can finish.  An explicit
  * slice pins it.  A pure function of what it is fed (a unit test drives it
  * with a fake clock); the byte share stands for the time share, since both
- * streams go through the same rate-limited channel.
+ * streams go through the same rate-limited channel.  Once the disk has
+ * converged RAM is never held, pinned slice or not.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -25,6 +26,9 @@ void mx_ram_slice_init(MxRamSliceState *st)
 unsigned mx_ram_slice_auto(MxRamSliceState *st, bool bulk_done,
                            uint64_t backlog, uint64_t converge_bytes)
 {
+    unsigned slice;
+    double x;
+
     if (!bulk_done) {
         return 0;
     }
@@ -34,8 +38,34 @@ unsigned mx_ram_slice_auto(MxRamSliceState *st, bool bulk_done,
     if (backlog > st->peak) {
         st->peak = backlog;
     }
-    return 1 + (unsigned)((double)(MX_RAM_SLICE_MAX - 1) *
-                          (double)(st->peak - backlog) / (double)st->peak);
+    /*
+     * x: how far the backlog has come down from its peak, 0..1.  The slice
+     * grows with x squared: RAM stays small while most of the disk's
+     * backlog is still to go (whatever RAM sends then is likely dirtied
+     * again before the end) and takes over as the disk nears convergence.
+     */
+    x = (double)(st->peak - backlog) / (double)st->peak;
+    slice = 1 + (unsigned)((double)(MX_RAM_SLICE_MAX - 1) * x * x);
+    /* MAX means "converged": not before it is (rounding of huge peaks) */
+    return MIN(slice, MX_RAM_SLICE_MAX - 1);
+}
+
+bool mx_ram_slice_disk_converged(bool bulk_done, uint64_t backlog,
+                                 uint64_t converge_bytes)
+{
+    return bulk_done && backlog <= converge_bytes;
+}
+
+unsigned mx_ram_slice_decide(MxRamSliceState *st, int param, bool bulk_done,
+                             uint64_t backlog, uint64_t converge_bytes)
+{
+    if (mx_ram_slice_disk_converged(bulk_done, backlog, converge_bytes)) {
+        return MX_RAM_SLICE_MAX;
+    }
+    if (param >= 0) {
+        return MIN((unsigned)param, MX_RAM_SLICE_MAX);
+    }
+    return mx_ram_slice_auto(st, bulk_done, backlog, converge_bytes);
 }
 
 bool mx_ram_slice_may_send(MxRamSliceState *st, unsigned slice, int64_t now,

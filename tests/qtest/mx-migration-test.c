@@ -582,6 +582,50 @@ static void test_mx_parameters_mig_block_size(void)
     test_migrate_end(from, to, false);
 }
 
+/*
+ * ram-time-slice: default -1 (auto), read-back of pinned values and of
+ * auto, range (-2, 1025 refused), HMP set and info, -global
+ */
+static void test_mx_parameters_ram_time_slice(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = {
+        .opts_target = "-global migration.ram-time-slice=1024",
+    };
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    migrate_check_parameter_int(from, "ram-time-slice", -1);
+    migrate_check_parameter_int(to, "ram-time-slice", 1024);
+    migrate_set_parameter_int(from, "ram-time-slice", 0);
+    migrate_check_parameter_int(from, "ram-time-slice", 0);
+    migrate_set_parameter_int(from, "ram-time-slice", 1024);
+    migrate_check_parameter_int(from, "ram-time-slice", 1024);
+    migrate_set_parameter_int(from, "ram-time-slice", -1);
+    migrate_check_parameter_int(from, "ram-time-slice", -1);
+    mx_set_param_out_of_range(from, "ram-time-slice", -2);
+    mx_set_param_out_of_range(from, "ram-time-slice", 1025);
+    g_free(qtest_hmp(from, "migrate_set_parameter ram-time-slice 256"));
+    migrate_check_parameter_int(from, "ram-time-slice", 256);
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, "ram-time-slice: 256\r"));
+    }
+    {
+        g_autofree char *out =
+            qtest_hmp(from, "migrate_set_parameter ram-time-slice 2000");
+        g_assert(strstr(out, "ram_time_slice"));
+    }
+    migrate_check_parameter_int(from, "ram-time-slice", 256);
+    g_free(qtest_hmp(from, "migrate_set_parameter ram-time-slice -1"));
+    {
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, "ram-time-slice: -1 (auto)"));
+    }
+    test_migrate_end(from, to, false);
+}
+
 static void mx_migration_add_tests(void)
 {
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
@@ -591,6 +635,8 @@ static void mx_migration_add_tests(void)
                    test_mx_parameters_hot_defer);
     qtest_add_func("/migration/mx/parameters/mig-block-size",
                    test_mx_parameters_mig_block_size);
+    qtest_add_func("/migration/mx/parameters/ram-time-slice",
+                   test_mx_parameters_ram_time_slice);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
                    test_mx_compress_zlib_bypass);
     qtest_add_func("/migration/mx/compress/zlib-cpu-bound",

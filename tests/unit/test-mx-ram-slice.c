@@ -39,6 +39,91 @@ static void test_auto_phases(void)
                      MX_RAM_SLICE_MAX);
 }
 
+/* Boundaries of the automatic slice */
+static void test_auto_boundaries(void)
+{
+    MxRamSliceState st;
+
+    mx_ram_slice_init(&st);
+    /* backlog exactly at the convergence size: converged */
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 1 << 20, 1 << 20), ==,
+                     MX_RAM_SLICE_MAX);
+    /* one byte above: the smallest slice (it is the peak) */
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, (1 << 20) + 1, 1 << 20), ==,
+                     1);
+    g_assert_true(mx_ram_slice_disk_converged(true, 1 << 20, 1 << 20));
+    g_assert_false(mx_ram_slice_disk_converged(true, (1 << 20) + 1, 1 << 20));
+    /* the bulk phase is never converged, even with nothing dirty */
+    g_assert_false(mx_ram_slice_disk_converged(false, 0, 1 << 20));
+    /* a convergence size of 0 (not measured yet): only an empty backlog */
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 1, 0), ==, 1);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 0, 0), ==, MX_RAM_SLICE_MAX);
+    /* never above MAX-1 before convergence, even with a huge peak */
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, UINT64_MAX / 2, 0), ==, 1);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 1, 0), ==,
+                     MX_RAM_SLICE_MAX - 1);
+    /* a new migration (init) forgets the old peak */
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 10 << 20, 1 << 20), ==, 1);
+}
+
+/*
+ * Growth with the square of the way down from the peak: half-way down a
+ * quarter of the slice, three quarters down 9/16
+ */
+static void test_auto_growth_curve(void)
+{
+    MxRamSliceState st;
+    unsigned s;
+
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_auto(&st, true, 200 << 20, 0), ==, 1);
+    s = mx_ram_slice_auto(&st, true, 100 << 20, 0);
+    g_assert_cmpuint(s, >=, MX_RAM_SLICE_MAX / 4 - 1);
+    g_assert_cmpuint(s, <=, MX_RAM_SLICE_MAX / 4 + 1);
+    s = mx_ram_slice_auto(&st, true, 50 << 20, 0);
+    g_assert_cmpuint(s, >=, MX_RAM_SLICE_MAX * 9 / 16 - 1);
+    g_assert_cmpuint(s, <=, MX_RAM_SLICE_MAX * 9 / 16 + 1);
+}
+
+/* The parameter: auto, pinned values, and convergence overriding them */
+static void test_decide_pinned(void)
+{
+    MxRamSliceState st;
+    int pins[] = { 0, 1, 100, 512, 1023, MX_RAM_SLICE_MAX };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(pins); i++) {
+        mx_ram_slice_init(&st);
+        /* a pinned value holds in the bulk and the dirty phase... */
+        g_assert_cmpuint(mx_ram_slice_decide(&st, pins[i], false, 0, 1 << 20),
+                         ==, pins[i]);
+        g_assert_cmpuint(mx_ram_slice_decide(&st, pins[i], true, 100 << 20,
+                                             1 << 20), ==, pins[i]);
+        g_assert_cmpuint(mx_ram_slice_decide(&st, pins[i], true, 10 << 20,
+                                             1 << 20), ==, pins[i]);
+        /* ...until the disk has converged: then RAM is never held */
+        g_assert_cmpuint(mx_ram_slice_decide(&st, pins[i], true, 1 << 20,
+                                             1 << 20), ==, MX_RAM_SLICE_MAX);
+    }
+    /* above the range (refused by the parameter check): clamped */
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_decide(&st, 5000, true, 100 << 20, 1 << 20),
+                     ==, MX_RAM_SLICE_MAX);
+    /* auto: the same answers as mx_ram_slice_auto() */
+    mx_ram_slice_init(&st);
+    g_assert_cmpuint(mx_ram_slice_decide(&st, MX_RAM_SLICE_AUTO, false,
+                                         100 << 20, 1 << 20), ==, 0);
+    g_assert_cmpuint(mx_ram_slice_decide(&st, MX_RAM_SLICE_AUTO, true,
+                                         100 << 20, 1 << 20), ==, 1);
+    g_assert_cmpuint(mx_ram_slice_decide(&st, MX_RAM_SLICE_AUTO, true,
+                                         50 << 20, 1 << 20), >, 1);
+    g_assert_cmpuint(mx_ram_slice_decide(&st, MX_RAM_SLICE_AUTO, true,
+                                         0, 1 << 20), ==, MX_RAM_SLICE_MAX);
+}
+
 /*
  * A link of 1 MiB per 10 ms tick shared by RAM and disk, both with more
  * to send than the link carries: RAM's share of the bytes must follow the
@@ -101,6 +186,10 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mx-ram-slice/auto-phases", test_auto_phases);
+    g_test_add_func("/mx-ram-slice/auto-boundaries", test_auto_boundaries);
+    g_test_add_func("/mx-ram-slice/auto-growth-curve",
+                    test_auto_growth_curve);
+    g_test_add_func("/mx-ram-slice/decide-pinned", test_decide_pinned);
     g_test_add_func("/mx-ram-slice/share-follows-slice", test_share_follows_slice);
     g_test_add_func("/mx-ram-slice/window-resets", test_window_resets);
     return g_test_run();
