@@ -84,8 +84,8 @@ void mx_ram_slice_fill_info(MigrationInfo *info)
     RamSliceStats *r;
 
     mx_ram_slice_get_stats(&st);
-    /* after completion too; only once a block migration ran */
-    if (!st.used) {
+    /* after completion too; only for a block migration */
+    if (!st.used || !migrate_use_block()) {
         return;
     }
     r = g_new0(RamSliceStats, 1);
