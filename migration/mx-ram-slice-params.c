@@ -1,7 +1,8 @@
 /*
  * qemu-mx: migration parameter ram-time-slice (RAM's share of the link
- * against the disk during legacy block migration: -1 = automatic, the
- * default; 0..1024 pinned; 1024 = stock), and the ram-slice statistics of
+ * against the disk during legacy block migration: -1 = automatic; 0..1024
+ * pinned; 1024 = stock, the default until a benchmark shows that auto
+ * helps, docs/mx/ram-time-slice.md), and the ram-slice statistics of
  * query-migrate / info migrate.  docs/mx/ram-time-slice.md.
  *
  * Copyright (c) 2026 qemu-mx developers

@@ -23,6 +23,6 @@ void mx_ram_slice_hmp_info_migrate(Monitor *mon, MigrationInfo *info);
 extern const MxParamsOps mx_ram_slice_params;
 #define MX_RAM_SLICE_PROPERTIES \
     DEFINE_PROP_INT32("ram-time-slice", MigrationState, \
-                      parameters.ram_time_slice, MX_RAM_SLICE_AUTO)
+                      parameters.ram_time_slice, MX_RAM_SLICE_MAX)
 
 #endif

@@ -583,21 +583,21 @@ static void test_mx_parameters_mig_block_size(void)
 }
 
 /*
- * ram-time-slice: default -1 (auto), read-back of pinned values and of
+ * ram-time-slice: default 1024 (stock), read-back of pinned values and of
  * auto, range (-2, 1025 refused), HMP set and info, -global
  */
 static void test_mx_parameters_ram_time_slice(void)
 {
     QTestState *from, *to;
     MigrateStart args = {
-        .opts_target = "-global migration.ram-time-slice=1024",
+        .opts_target = "-global migration.ram-time-slice=-1",
     };
 
     if (test_migrate_start(&from, &to, "defer", &args)) {
         return;
     }
-    migrate_check_parameter_int(from, "ram-time-slice", -1);
-    migrate_check_parameter_int(to, "ram-time-slice", 1024);
+    migrate_check_parameter_int(from, "ram-time-slice", 1024);
+    migrate_check_parameter_int(to, "ram-time-slice", -1);
     migrate_set_parameter_int(from, "ram-time-slice", 0);
     migrate_check_parameter_int(from, "ram-time-slice", 0);
     migrate_set_parameter_int(from, "ram-time-slice", 1024);
