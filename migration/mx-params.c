@@ -58,6 +58,8 @@ static uint64_t mx_param_get(const MxParam *prm, const void *s, size_t off)
         return *(const uint8_t *)f;
     case MX_PARAM_UINT32:
         return *(const uint32_t *)f;
+    case MX_PARAM_INT32:
+        return (int64_t)*(const int32_t *)f;
     case MX_PARAM_SIZE:
         return *(const uint64_t *)f;
     case MX_PARAM_ENUM:
@@ -80,6 +82,9 @@ static void mx_param_put(const MxParam *prm, void *s, size_t off, uint64_t v)
     case MX_PARAM_UINT32:
         *(uint32_t *)f = v;
         return;
+    case MX_PARAM_INT32:
+        *(int32_t *)f = (int64_t)v;
+        return;
     case MX_PARAM_SIZE:
         *(uint64_t *)f = v;
         return;
@@ -98,6 +103,9 @@ bool mx_param_valid(const MxParam *prm, uint64_t v)
     }
     if (prm->valid) {
         return prm->valid(v);
+    }
+    if (prm->kind == MX_PARAM_INT32) {
+        return (int64_t)v >= prm->imin && (int64_t)v <= prm->imax;
     }
     return v >= prm->min && v <= prm->max && (!prm->pow2 || is_power_of_2(v));
 }
@@ -184,6 +192,9 @@ bool mx_hmp_set_parameter(int param, Visitor *v, const char *name,
         case MX_PARAM_UINT32:
             visit_type_uint32(v, name, f, errp);
             break;
+        case MX_PARAM_INT32:
+            visit_type_int32(v, name, f, errp);
+            break;
         case MX_PARAM_SIZE:
             visit_type_size(v, name, f, errp);
             break;
@@ -215,9 +226,15 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params)
         case MX_PARAM_ENUM:
             monitor_printf(mon, "%s", qapi_enum_lookup(prm->lookup, v));
             break;
+        case MX_PARAM_INT32:
+            monitor_printf(mon, "%" PRId64, (int64_t)v);
+            break;
         default:
             monitor_printf(mon, "%" PRIu64, v);
             break;
+        }
+        if (prm->special_text && (int64_t)v == prm->special) {
+            monitor_printf(mon, " (%s)", prm->special_text);
         }
         monitor_printf(mon, "%s\n", prm->unit ? prm->unit : "");
     }

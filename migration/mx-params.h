@@ -23,6 +23,7 @@ typedef enum MxParamKind {
     MX_PARAM_BOOL,
     MX_PARAM_UINT8,
     MX_PARAM_UINT32,
+    MX_PARAM_INT32,     /* range in imin..imax */
     MX_PARAM_SIZE,      /* uint64_t; HMP takes suffixes (1M) */
     MX_PARAM_ENUM,      /* a QAPI enum, stored as int */
 } MxParamKind;
@@ -36,9 +37,13 @@ typedef struct MxParam {
     /* numbers: valid if min <= v <= max (and a power of two if pow2) */
     uint64_t min, max;
     bool pow2;
+    int64_t imin, imax;         /* MX_PARAM_INT32 */
     bool (*valid)(uint64_t v);  /* replaces min/max/pow2 when set */
     const char *expect;         /* the error's "expects ..." text */
     const char *unit;           /* info migrate_parameters suffix */
+    /* info migrate_parameters: " (special_text)" after the value special */
+    int64_t special;
+    const char *special_text;
     const QEnumLookup *lookup;  /* MX_PARAM_ENUM */
 } MxParam;
 

@@ -10,74 +10,22 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
-#include "qapi/error.h"
-#include "qapi/qmp/qerror.h"
-#include "qapi/visitor.h"
-#include "qapi/qapi-visit-migration.h"
 #include "monitor/monitor.h"
 #include "migration.h"
 #include "mx-ram-slice-params.h"
 #include "mx-ram-slice-run.h"
 
-static void mx_ram_slice_params_init(MigrationParameters *p)
-{
-    p->has_ram_time_slice = true;
-}
-
-static bool mx_ram_slice_params_check(MigrationParameters *p, Error **errp)
-{
-    if (p->has_ram_time_slice &&
-        (p->ram_time_slice < MX_RAM_SLICE_AUTO ||
-         p->ram_time_slice > MX_RAM_SLICE_MAX)) {
-        error_setg(errp, QERR_INVALID_PARAMETER_VALUE, "ram_time_slice",
-                   "-1 (automatic) or a slice from 0 to "
-                   stringify(MX_RAM_SLICE_MAX) " (" stringify(MX_RAM_SLICE_MAX)
-                   " = stock)");
-        return false;
-    }
-    return true;
-}
-
-static void mx_ram_slice_params_copy(MigrateSetParameters *params,
-                                     MigrationParameters *dest)
-{
-    if (params->has_ram_time_slice) {
-        dest->ram_time_slice = params->ram_time_slice;
-    }
-}
-
-static void mx_ram_slice_params_query(MigrationParameters *out,
-                                      const MigrationParameters *cur)
-{
-    out->has_ram_time_slice = true;
-    out->ram_time_slice = cur->ram_time_slice;
-}
-
-static bool mx_ram_slice_hmp_set(int param, Visitor *v, const char *name,
-                                 MigrateSetParameters *p, Error **errp)
-{
-    if (param != MIGRATION_PARAMETER_RAM_TIME_SLICE) {
-        return false;
-    }
-    p->has_ram_time_slice = true;
-    visit_type_int32(v, name, &p->ram_time_slice, errp);
-    return true;
-}
-
-static void mx_ram_slice_hmp_info(Monitor *mon, MigrationParameters *params)
-{
-    if (!params->has_ram_time_slice) {
-        return;
-    }
-    if (params->ram_time_slice == MX_RAM_SLICE_AUTO) {
-        monitor_printf(mon, "%s: -1 (auto)\n",
-            MigrationParameter_str(MIGRATION_PARAMETER_RAM_TIME_SLICE));
-    } else {
-        monitor_printf(mon, "%s: %d\n",
-            MigrationParameter_str(MIGRATION_PARAMETER_RAM_TIME_SLICE),
-            params->ram_time_slice);
-    }
-}
+static const MxParam mx_ram_slice_param_list[] = {
+    {
+        .id = MIGRATION_PARAMETER_RAM_TIME_SLICE,
+        .kind = MX_PARAM_INT32, MX_PARAM_FIELDS(ram_time_slice),
+        .imin = MX_RAM_SLICE_AUTO, .imax = MX_RAM_SLICE_MAX,
+        .expect = "-1 (automatic) or a slice from 0 to "
+                  stringify(MX_RAM_SLICE_MAX) " (" stringify(MX_RAM_SLICE_MAX)
+                  " = stock)",
+        .special = MX_RAM_SLICE_AUTO, .special_text = "auto",
+    },
+};
 
 void mx_ram_slice_fill_info(MigrationInfo *info)
 {
@@ -118,10 +66,6 @@ void mx_ram_slice_hmp_info_migrate(Monitor *mon, MigrationInfo *info)
 }
 
 const MxParamsOps mx_ram_slice_params = {
-    .init = mx_ram_slice_params_init,
-    .check = mx_ram_slice_params_check,
-    .copy = mx_ram_slice_params_copy,
-    .query = mx_ram_slice_params_query,
-    .hmp_set = mx_ram_slice_hmp_set,
-    .hmp_info = mx_ram_slice_hmp_info,
+    .params = mx_ram_slice_param_list,
+    .n_params = ARRAY_SIZE(mx_ram_slice_param_list),
 };
