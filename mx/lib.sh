@@ -16,7 +16,7 @@ MX_PKGVERSION="qemu-mx, Debian $QEMU_DEB_VERSION+$MX_SUFFIX"
 
 # New files of this repo that go into the QEMU tree at the same path.  The harness
 # (tests/mx-e2e) and the project's test runner (tests/mx) run from the repo, not the tree.
-MX_OVERLAY_DIRS="migration block nbd util qapi include tests/unit tests/qtest
+MX_OVERLAY_DIRS="migration block nbd util accel qapi include tests/unit tests/qtest
                  tests/qemu-iotests tests/fuzz docs/mx"
 
 # Fixed identity and dates for the commits the build makes, so that the assembled tree
