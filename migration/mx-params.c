@@ -35,6 +35,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_ioqos_params,
     &mx_compress_batch_params,
     &mx_ram_slice_params,
+    &mx_tcp_timeout_params,
 };
 
 #define FOR_EACH_MX_PARAM(prm) \

@@ -89,6 +89,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-ioqos-params.h"
 #include "mx-compress-batch-params.h"
 #include "mx-ram-slice-params.h"
+#include "mx-tcp-timeout-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
     MX_HOT_PROPERTIES, \
@@ -97,6 +98,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
     MX_THROTTLE_PROPERTIES, \
     MX_IOQOS_PROPERTIES, \
     MX_COMPRESS_BATCH_PROPERTIES, \
-    MX_RAM_SLICE_PROPERTIES
+    MX_RAM_SLICE_PROPERTIES, \
+    MX_TCP_TIMEOUT_PROPERTIES
 
 #endif

@@ -626,6 +626,56 @@ static void test_mx_parameters_ram_time_slice(void)
     test_migrate_end(from, to, false);
 }
 
+/*
+ * tcp-user-timeout: default 0 (the kernel's), read-back, range (3600001
+ * refused), HMP set and info, -global
+ */
+static void test_mx_parameters_tcp_user_timeout(void)
+{
+    QTestState *from, *to;
+    MigrateStart args = {
+        .opts_target = "-global migration.tcp-user-timeout=7000",
+    };
+
+    if (test_migrate_start(&from, &to, "defer", &args)) {
+        return;
+    }
+    migrate_check_parameter_int(from, "tcp-user-timeout", 0);
+    migrate_check_parameter_int(to, "tcp-user-timeout", 7000);
+    migrate_set_parameter_int(from, "tcp-user-timeout", 3600000);
+    migrate_check_parameter_int(from, "tcp-user-timeout", 3600000);
+    mx_set_param_out_of_range(from, "tcp-user-timeout", 3600001);
+    g_free(qtest_hmp(from, "migrate_set_parameter tcp-user-timeout 1500"));
+    migrate_check_parameter_int(from, "tcp-user-timeout", 1500);
+    {
+        g_autofree char *bad = qtest_hmp(from, "migrate_set_parameter "
+                                         "tcp-user-timeout 4000000");
+        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
+
+        g_assert(strstr(bad, "tcp_user_timeout"));
+        g_assert(strstr(out, "tcp-user-timeout: 1500 ms"));
+    }
+    migrate_check_parameter_int(from, "tcp-user-timeout", 1500);
+    test_migrate_end(from, to, false);
+}
+
+static void *mx_tcp_timeout_start(QTestState *from, QTestState *to)
+{
+    migrate_set_parameter_int(from, "tcp-user-timeout", 20000);
+    return NULL;
+}
+
+/* a TCP migration (main channel) with TCP_USER_TIMEOUT set completes */
+static void test_mx_tcp_user_timeout_precopy(void)
+{
+    MigrateCommon args = {
+        .listen_uri = "tcp:127.0.0.1:0",
+        .start_hook = mx_tcp_timeout_start,
+    };
+
+    test_precopy_common(&args);
+}
+
 static void mx_migration_add_tests(void)
 {
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
@@ -637,6 +687,10 @@ static void mx_migration_add_tests(void)
                    test_mx_parameters_mig_block_size);
     qtest_add_func("/migration/mx/parameters/ram-time-slice",
                    test_mx_parameters_ram_time_slice);
+    qtest_add_func("/migration/mx/parameters/tcp-user-timeout",
+                   test_mx_parameters_tcp_user_timeout);
+    qtest_add_func("/migration/mx/tcp-user-timeout/precopy",
+                   test_mx_tcp_user_timeout_precopy);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
                    test_mx_compress_zlib_bypass);
     qtest_add_func("/migration/mx/compress/zlib-cpu-bound",

@@ -93,9 +93,20 @@ def scenario_for(flow, fault, base):
         over["max_bandwidth"] = 16
         over["ram_rate"] = 48
         over["capabilities"] = dict(base.get("capabilities") or {}, **{"auto-converge": True})
+    params = dict(base.get("parameters") or {})
     if flow == "storage" and os.environ.get("MX_FAULTS_BLOCK_QOS", "on") != "off":
         # MX_FAULTS_BLOCK_QOS=off: without it (and so against stock QEMU)
-        over["parameters"] = dict(base.get("parameters") or {}, **{"block-qos": True})
+        params["block-qos"] = True
+    tcp_timeout = int(os.environ.get("MX_FAULTS_TCP_TIMEOUT", "20000"))
+    if tcp_timeout:
+        # a dead link must fail a migration that is completing (the migration
+        # thread writes to the socket holding the BQL) within 20 s, not after
+        # TCP's retransmissions: without it migrate_cancel after a link cut at
+        # pre-switchover gets no answer (the negative control:
+        # MX_FAULTS_TCP_TIMEOUT=0, also what stock QEMU needs)
+        params["tcp-user-timeout"] = tcp_timeout
+    if params:
+        over["parameters"] = params
     return over
 
 
