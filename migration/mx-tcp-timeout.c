@@ -9,12 +9,18 @@
  * sent data may stay unacknowledged: the write fails, the migration fails,
  * the source runs on.  0 keeps the kernel's default (stock).
  *
+ * NBD client connections get the same bound (mx_nbd_tcp_timeout_apply()):
+ * when the guest restarts after a failed storage migration, vm_start()
+ * drains the disk with the BQL held, and the drain waits for the mirror's
+ * requests to the destination's NBD export.
+ *
  * Copyright (c) 2026 qemu-mx developers
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
 #include "io/channel-socket.h"
+#include "block/mx-nbd-tcp-timeout.h"
 #include "migration.h"
 #include "trace.h"
 #include "mx-tcp-timeout.h"
@@ -49,6 +55,14 @@ void mx_tcp_timeout_apply(QIOChannel *ioc, const char *what)
 #else
     trace_mx_tcp_timeout_error(what, ms, ENOTSUP);
 #endif
+}
+
+void mx_nbd_tcp_timeout_apply(QIOChannelSocket *sioc)
+{
+    /* -blockdev on the command line connects before migration exists */
+    if (migration_mx_object_ready()) {
+        mx_tcp_timeout_apply(QIO_CHANNEL(sioc), "nbd");
+    }
 }
 
 static const MxParam mx_tcp_timeout_param_list[] = {
