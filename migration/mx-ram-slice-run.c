@@ -107,6 +107,10 @@ bool mx_ram_slice_hold(void)
         migration_in_postcopy()) {
         return false;
     }
+    if (slice >= MX_RAM_SLICE_MAX && !mx_rs.held) {
+        /* stock's slice never holds: skip the clock and the disk counter */
+        return false;
+    }
 
     disk = mx_blk_bytes_sent();
     if (mx_ram_slice_may_send(&mx_rs.st, slice,
