@@ -1,6 +1,8 @@
 /*
- * qemu-mx: feeds the mirror granularity rule (block/mx-mirror-granularity.c)
- * from a mirror's source and target and traces the decision.
+ * qemu-mx: feeds the mirror's rules from a running mirror and traces their
+ * decisions: the default granularity (block/mx-mirror-granularity.c, from
+ * its source and target) and the dirty areas per turn
+ * (block/mx-mirror-batch.c, from the job's counters and the clock).
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -9,6 +11,8 @@
 #include "qemu/osdep.h"
 #include "block/block_int.h"
 #include "block/mx-mirror-granularity.h"
+#include "block/mx-mirror-batch.h"
+#include "qemu/timer.h"
 #include "trace.h"
 
 static uint32_t (*mx_mirror_param_getter)(void);
@@ -41,4 +45,40 @@ uint32_t mx_mirror_default_granularity(BlockDriverState *bs,
                                 mx_mirror_gran_why_str(why),
                                 mx_mirror_bitmap_bytes(in.disk_bytes, g));
     return g;
+}
+
+static unsigned (*mx_mirror_batch_getter)(void);
+
+void mx_mirror_set_batch_getter(unsigned (*getter)(void))
+{
+    mx_mirror_batch_getter = getter;
+}
+
+bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns, uint64_t dirty,
+                          int in_flight, int max_in_flight, int buf_free,
+                          bool error, int64_t last_pause_ns,
+                          int64_t slice_ns)
+{
+    MxMirrorBatchIn in = {
+        .done = done,
+        .batch = mx_mirror_batch_getter ? mx_mirror_batch_getter()
+                                        : MX_MIRROR_BATCH_DEFAULT,
+        .delay_ns = delay_ns, .dirty = dirty,
+        .in_flight = in_flight, .max_in_flight = max_in_flight,
+        .buf_free = buf_free, .error = error, .slice_ns = slice_ns,
+    };
+    MxMirrorBatchWhy why;
+
+    if (in.batch <= MX_MIRROR_BATCH_STOCK) {
+        return false;   /* stock: no clock read, no trace */
+    }
+    in.since_pause_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) -
+                        last_pause_ns;
+    why = mx_mirror_batch_next(&in);
+    if (why != MX_MIRROR_BATCH_MORE) {
+        trace_mx_mirror_batch(done, in.batch, mx_mirror_batch_why_str(why),
+                              dirty, in_flight, buf_free);
+        return false;
+    }
+    return true;
 }
