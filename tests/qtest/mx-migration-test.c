@@ -519,143 +519,128 @@ static void test_mx_multifd_mismatch_zstd_into_zlib(void)
 #endif
 
 /* hot-segment deferral parameters: defaults, read-back, range, HMP, -global */
-static void test_mx_parameters_hot_defer(void)
+/*
+ * The parameters of qemu-mx's features, one table entry each, checked the
+ * same way (migration/mx-params.c handles them all the same way too):
+ * the default on the source, a -global value read back on the target,
+ * values set over QMP and read back, out-of-range values refused with the
+ * old value kept, an HMP set read back over QMP and in info
+ * migrate_parameters, and an HMP value refused with an error naming the
+ * parameter.
+ */
+#define MX_PARAM_END LLONG_MIN
+
+typedef struct MxParamCase {
+    const char *name;           /* QMP/HMP name */
+    long long dflt;             /* default on the source */
+    const char *global;         /* -global migration.<name>= on the target */
+    long long global_value;     /* what the target then reads back */
+    long long good[4];          /* set and read back, MX_PARAM_END ends */
+    long long bad[4];           /* refused, MX_PARAM_END ends */
+    const char *hmp;            /* HMP migrate_set_parameter value */
+    long long hmp_value;        /* its value over QMP */
+    const char *hmp_info;       /* a line of info migrate_parameters */
+    const char *hmp_bad;        /* refused by HMP */
+} MxParamCase;
+
+typedef struct MxParamGroup {
+    const char *path;           /* /migration/mx/parameters/<path> */
+    MxParamCase cases[3];       /* a NULL name ends */
+} MxParamGroup;
+
+static const MxParamGroup mx_param_groups[] = {
+    { "hot-defer", {
+        { "ram-delay-save-percent", 30, "10", 10,
+          { 0, 100, 30, MX_PARAM_END }, { 101, MX_PARAM_END },
+          "20", 20, "ram-delay-save-percent: 20\r", "200" },
+        { "ram-delay-segment-size", 2 * 1024 * 1024, "4194304",
+          4 * 1024 * 1024,
+          { 262144, 1024 * 1024 * 1024, MX_PARAM_END },
+          { 131072, 3 * 262144, 2LL * 1024 * 1024 * 1024, MX_PARAM_END },
+          "1M", 1024 * 1024, "ram-delay-segment-size: 1048576 bytes", "3M" },
+    } },
+    { "mig-block-size", {
+        { "mig-block-size", 1024 * 1024, "65536", 65536,
+          { 4096, 1024 * 1024, MX_PARAM_END },
+          { 2048, 2 * 1024 * 1024, 12288, MX_PARAM_END },
+          "64K", 65536, "mig-block-size: 65536 bytes", "3K" },
+    } },
+    { "ram-time-slice", {
+        /* 1024 is stock, -1 auto */
+        { "ram-time-slice", 1024, "-1", -1,
+          { 0, 1024, -1, MX_PARAM_END }, { -2, 1025, MX_PARAM_END },
+          "256", 256, "ram-time-slice: 256\r", "2000" },
+        { "ram-time-slice", 1024, NULL, 0,
+          { MX_PARAM_END }, { MX_PARAM_END },
+          "-1", -1, "ram-time-slice: -1 (auto)", "-3" },
+    } },
+    { "tcp-user-timeout", {
+        /* 0 is the kernel's default */
+        { "tcp-user-timeout", 0, "7000", 7000,
+          { 3600000, 0, MX_PARAM_END }, { 3600001, MX_PARAM_END },
+          "1500", 1500, "tcp-user-timeout: 1500 ms", "4000000" },
+    } },
+    { "mirror", {
+        /* 1 is stock's one dirty area per turn */
+        { "mirror-batch", 16, "1", 1,
+          { 1, 64, 16, MX_PARAM_END }, { 0, 65, MX_PARAM_END },
+          "8", 8, "mirror-batch: 8\r", "99" },
+        /* 0 is qemu-mx's rule, 65536 stock's granularity */
+        { "mirror-default-granularity", 0, "65536", 65536,
+          { 512, 64 * 1024 * 1024, 0, MX_PARAM_END },
+          { 256, 3000, 128 * 1024 * 1024, MX_PARAM_END },
+          "64K", 65536, "mirror-default-granularity: 65536", "1000" },
+    } },
+};
+
+static void test_mx_param_group(const void *opaque)
 {
-    QTestState *from, *to;
-    MigrateStart args = {
-        .opts_source = "-global migration.ram-delay-segment-size=4194304",
-    };
-
-    if (test_migrate_start(&from, &to, "defer", &args)) {
-        return;
-    }
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
-    migrate_check_parameter_int(to, "ram-delay-save-percent", 30);
-    migrate_check_parameter_int(from, "ram-delay-segment-size",
-                                4 * 1024 * 1024);
-    migrate_check_parameter_int(to, "ram-delay-segment-size", 2 * 1024 * 1024);
-
-    migrate_set_parameter_int(from, "ram-delay-save-percent", 30);
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 30);
-    migrate_set_parameter_int(from, "ram-delay-segment-size", 262144);
-    migrate_check_parameter_int(from, "ram-delay-segment-size", 262144);
-
-    mx_set_param_out_of_range(from, "ram-delay-save-percent", 101);
-    mx_set_param_out_of_range(from, "ram-delay-segment-size", 131072);
-    mx_set_param_out_of_range(from, "ram-delay-segment-size", 3 * 262144);
-    mx_set_param_out_of_range(from, "ram-delay-segment-size",
-                              2LL * 1024 * 1024 * 1024);
-
-    g_free(qtest_hmp(from, "migrate_set_parameter ram-delay-save-percent 20"));
-    g_free(qtest_hmp(from, "migrate_set_parameter ram-delay-segment-size 1M"));
-    migrate_check_parameter_int(from, "ram-delay-save-percent", 20);
-    migrate_check_parameter_int(from, "ram-delay-segment-size", 1024 * 1024);
-    {
-        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
-        g_assert(strstr(out, "ram-delay-save-percent: 20"));
-        g_assert(strstr(out, "ram-delay-segment-size: 1048576 bytes"));
-    }
-    test_migrate_end(from, to, false);
-}
-
-/* mig-block-size: default (stock), read-back, range, HMP */
-static void test_mx_parameters_mig_block_size(void)
-{
+    const MxParamGroup *g = opaque;
+    g_autoptr(GString) globals = g_string_new("");
+    const MxParamCase *c;
     QTestState *from, *to;
     MigrateStart args = { };
+    int i;
 
+    for (c = g->cases; c < g->cases + ARRAY_SIZE(g->cases) && c->name; c++) {
+        if (c->global) {
+            g_string_append_printf(globals, " -global migration.%s=%s",
+                                   c->name, c->global);
+        }
+    }
+    args.opts_target = globals->str;
     if (test_migrate_start(&from, &to, "defer", &args)) {
         return;
     }
-    migrate_check_parameter_int(from, "mig-block-size", 1024 * 1024);
-    migrate_set_parameter_int(from, "mig-block-size", 4096);
-    migrate_check_parameter_int(from, "mig-block-size", 4096);
-    mx_set_param_out_of_range(from, "mig-block-size", 2048);
-    mx_set_param_out_of_range(from, "mig-block-size", 2 * 1024 * 1024);
-    mx_set_param_out_of_range(from, "mig-block-size", 12288);
-    g_free(qtest_hmp(from, "migrate_set_parameter mig-block-size 64K"));
-    migrate_check_parameter_int(from, "mig-block-size", 65536);
-    {
-        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
-        g_assert(strstr(out, "mig-block-size: 65536 bytes"));
+    for (c = g->cases; c < g->cases + ARRAY_SIZE(g->cases) && c->name; c++) {
+        migrate_check_parameter_int(from, c->name, c->dflt);
+        if (c->global) {
+            migrate_check_parameter_int(to, c->name, c->global_value);
+        }
     }
-    test_migrate_end(from, to, false);
-}
+    for (c = g->cases; c < g->cases + ARRAY_SIZE(g->cases) && c->name; c++) {
+        g_autofree char *set = g_strdup_printf("migrate_set_parameter %s %s",
+                                               c->name, c->hmp);
+        g_autofree char *set_bad = g_strdup_printf(
+            "migrate_set_parameter %s %s", c->name, c->hmp_bad);
+        g_autofree char *err_name = g_strdelimit(g_strdup(c->name), "-", '_');
+        g_autofree char *out = NULL, *bad = NULL;
 
-/*
- * ram-time-slice: default 1024 (stock), read-back of pinned values and of
- * auto, range (-2, 1025 refused), HMP set and info, -global
- */
-static void test_mx_parameters_ram_time_slice(void)
-{
-    QTestState *from, *to;
-    MigrateStart args = {
-        .opts_target = "-global migration.ram-time-slice=-1",
-    };
-
-    if (test_migrate_start(&from, &to, "defer", &args)) {
-        return;
+        for (i = 0; c->good[i] != MX_PARAM_END; i++) {
+            migrate_set_parameter_int(from, c->name, c->good[i]);
+            migrate_check_parameter_int(from, c->name, c->good[i]);
+        }
+        for (i = 0; c->bad[i] != MX_PARAM_END; i++) {
+            mx_set_param_out_of_range(from, c->name, c->bad[i]);
+        }
+        g_free(qtest_hmp(from, "%s", set));
+        migrate_check_parameter_int(from, c->name, c->hmp_value);
+        out = qtest_hmp(from, "info migrate_parameters");
+        g_assert(strstr(out, c->hmp_info));
+        bad = qtest_hmp(from, "%s", set_bad);
+        g_assert(strstr(bad, err_name));
+        migrate_check_parameter_int(from, c->name, c->hmp_value);
     }
-    migrate_check_parameter_int(from, "ram-time-slice", 1024);
-    migrate_check_parameter_int(to, "ram-time-slice", -1);
-    migrate_set_parameter_int(from, "ram-time-slice", 0);
-    migrate_check_parameter_int(from, "ram-time-slice", 0);
-    migrate_set_parameter_int(from, "ram-time-slice", 1024);
-    migrate_check_parameter_int(from, "ram-time-slice", 1024);
-    migrate_set_parameter_int(from, "ram-time-slice", -1);
-    migrate_check_parameter_int(from, "ram-time-slice", -1);
-    mx_set_param_out_of_range(from, "ram-time-slice", -2);
-    mx_set_param_out_of_range(from, "ram-time-slice", 1025);
-    g_free(qtest_hmp(from, "migrate_set_parameter ram-time-slice 256"));
-    migrate_check_parameter_int(from, "ram-time-slice", 256);
-    {
-        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
-        g_assert(strstr(out, "ram-time-slice: 256\r"));
-    }
-    {
-        g_autofree char *out =
-            qtest_hmp(from, "migrate_set_parameter ram-time-slice 2000");
-        g_assert(strstr(out, "ram_time_slice"));
-    }
-    migrate_check_parameter_int(from, "ram-time-slice", 256);
-    g_free(qtest_hmp(from, "migrate_set_parameter ram-time-slice -1"));
-    {
-        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
-        g_assert(strstr(out, "ram-time-slice: -1 (auto)"));
-    }
-    test_migrate_end(from, to, false);
-}
-
-/*
- * tcp-user-timeout: default 0 (the kernel's), read-back, range (3600001
- * refused), HMP set and info, -global
- */
-static void test_mx_parameters_tcp_user_timeout(void)
-{
-    QTestState *from, *to;
-    MigrateStart args = {
-        .opts_target = "-global migration.tcp-user-timeout=7000",
-    };
-
-    if (test_migrate_start(&from, &to, "defer", &args)) {
-        return;
-    }
-    migrate_check_parameter_int(from, "tcp-user-timeout", 0);
-    migrate_check_parameter_int(to, "tcp-user-timeout", 7000);
-    migrate_set_parameter_int(from, "tcp-user-timeout", 3600000);
-    migrate_check_parameter_int(from, "tcp-user-timeout", 3600000);
-    mx_set_param_out_of_range(from, "tcp-user-timeout", 3600001);
-    g_free(qtest_hmp(from, "migrate_set_parameter tcp-user-timeout 1500"));
-    migrate_check_parameter_int(from, "tcp-user-timeout", 1500);
-    {
-        g_autofree char *bad = qtest_hmp(from, "migrate_set_parameter "
-                                         "tcp-user-timeout 4000000");
-        g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
-
-        g_assert(strstr(bad, "tcp_user_timeout"));
-        g_assert(strstr(out, "tcp-user-timeout: 1500 ms"));
-    }
-    migrate_check_parameter_int(from, "tcp-user-timeout", 1500);
     test_migrate_end(from, to, false);
 }
 
@@ -678,17 +663,17 @@ static void test_mx_tcp_user_timeout_precopy(void)
 
 static void mx_migration_add_tests(void)
 {
+    size_t i;
+
     qtest_add_func("/migration/mx/parameters", test_mx_parameters);
     qtest_add_func("/migration/mx/parameters/global",
                    test_mx_parameters_global);
-    qtest_add_func("/migration/mx/parameters/hot-defer",
-                   test_mx_parameters_hot_defer);
-    qtest_add_func("/migration/mx/parameters/mig-block-size",
-                   test_mx_parameters_mig_block_size);
-    qtest_add_func("/migration/mx/parameters/ram-time-slice",
-                   test_mx_parameters_ram_time_slice);
-    qtest_add_func("/migration/mx/parameters/tcp-user-timeout",
-                   test_mx_parameters_tcp_user_timeout);
+    for (i = 0; i < ARRAY_SIZE(mx_param_groups); i++) {
+        g_autofree char *path = g_strdup_printf("/migration/mx/parameters/%s",
+                                                mx_param_groups[i].path);
+
+        qtest_add_data_func(path, &mx_param_groups[i], test_mx_param_group);
+    }
     qtest_add_func("/migration/mx/tcp-user-timeout/precopy",
                    test_mx_tcp_user_timeout_precopy);
     qtest_add_func("/migration/mx/compress/zlib-bypass",
