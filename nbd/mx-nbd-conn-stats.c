@@ -23,6 +23,7 @@ void mx_nbd_conn_stats_init(MxNbdConnStats *st)
     stat64_init(&st->write_bytes, 0);
     stat64_init(&st->zero_bytes, 0);
     stat64_init(&st->errors, 0);
+    st->tcp_nodelay = -1;
 }
 
 void mx_nbd_conn_stats_request(MxNbdConnStats *st, uint16_t type,
@@ -60,6 +61,8 @@ MxNbdConnectionInfo *mx_nbd_conn_stats_info(const MxNbdConnStats *st)
     info->write_bytes = stat64_get(&st->write_bytes);
     info->zero_bytes = stat64_get(&st->zero_bytes);
     info->errors = stat64_get(&st->errors);
+    info->has_tcp_nodelay = st->tcp_nodelay >= 0;
+    info->tcp_nodelay = st->tcp_nodelay > 0;
     return info;
 }
 

@@ -22,6 +22,7 @@ typedef struct MxNbdConnStats {
     Stat64 write_bytes;
     Stat64 zero_bytes;
     Stat64 errors;
+    int tcp_nodelay;        /* 1/0: TCP_NODELAY as set up; -1: not TCP */
 } MxNbdConnStats;
 
 /* A new connection: zero counters, the next id of this process */
