@@ -22,7 +22,7 @@ export CCACHE_NOHASHDIR := 1
 BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
-	bench-compression bench-hot-defer bench-throttle bench-libvirt bench-blk deb deb-test deb-test-fresh src export \
+	bench-compression bench-hot-defer bench-throttle bench-libvirt bench-blk bench-nbd-nodelay deb deb-test deb-test-fresh src export \
 	queue-check clean distclean
 
 all: configure
@@ -84,6 +84,20 @@ bench-throttle: all
 # about 50 min in all; not part of `make bench`
 bench-blk: all
 	bench/blk-dirty-runs.sh amp mirror-amp conv+scan
+
+# NBD server TCP_NODELAY and mirror-batch (docs/mx/nbd-nodelay.md): small
+# pipelined requests to a QEMU NBD export, then libvirt's storage migration
+bench-nbd-nodelay: all
+	flock /tmp/mx-bench.lock bench/nbd-nodelay/bench.py \
+		--binary stock=/usr/bin/qemu-system-x86_64 \
+		--binary mx=$(BUILD)/qemu-system-x86_64 --out bench/results/nbd-nodelay/micro
+	flock /tmp/mx-bench.lock tests/mx-e2e/mx-e2e bench -q \
+		--scenarios bench/scenarios/nbd-nodelay-conv.json \
+		--binary stock=/usr/bin/qemu-system-x86_64 \
+		--binary mx=$(BUILD)/qemu-system-x86_64 --repeats 3 \
+		--out bench/results/nbd-nodelay/conv || [ $$? -eq 3 ]
+	tests/mx-e2e/blk-bench-table conv bench/results/nbd-nodelay/conv/results.json \
+		> bench/results/nbd-nodelay/conv/convergence.md
 
 src:
 	./configure --skip-deps
