@@ -10,8 +10,12 @@
 
 /* One contiguous dirty area per turn: what stock 7.2 does */
 #define MX_MIRROR_BATCH_STOCK       1
-/* The default: as many as the job may have in flight (its MAX_IN_FLIGHT) */
-#define MX_MIRROR_BATCH_DEFAULT     16
+/*
+ * The default is stock's: with the NBD server's replies no longer held
+ * back (nbd/mx-nbd-nodelay.c) more areas per turn measured no gain
+ * (docs/mx/mirror-batch.md).  16 is the job's in-flight limit.
+ */
+#define MX_MIRROR_BATCH_DEFAULT     MX_MIRROR_BATCH_STOCK
 #define MX_MIRROR_BATCH_MAX         64
 
 typedef struct MxMirrorBatchIn {

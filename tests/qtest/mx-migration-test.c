@@ -581,8 +581,8 @@ static const MxParamGroup mx_param_groups[] = {
           "1500", 1500, "tcp-user-timeout: 1500 ms", "4000000" },
     } },
     { "mirror", {
-        /* 1 is stock's one dirty area per turn */
-        { "mirror-batch", 16, "1", 1,
+        /* 1 (the default) is stock's one dirty area per turn */
+        { "mirror-batch", 1, "16", 16,
           { 1, 64, 16, MX_PARAM_END }, { 0, 65, MX_PARAM_END },
           "8", 8, "mirror-batch: 8\r", "99" },
         /* 0 is qemu-mx's rule, 65536 stock's granularity */

@@ -15,7 +15,7 @@
 static MxMirrorBatchIn go(void)
 {
     MxMirrorBatchIn in = {
-        .done = 1, .batch = MX_MIRROR_BATCH_DEFAULT, .delay_ns = 0,
+        .done = 1, .batch = 16, .delay_ns = 0,
         .dirty = 4096, .in_flight = 1, .max_in_flight = 16, .buf_free = 15,
         .error = false, .since_pause_ns = 1000, .slice_ns = SLICE_NS,
     };
@@ -107,6 +107,7 @@ static void test_param(void)
     g_assert_false(mx_mirror_batch_param_valid(0));
     g_assert_true(mx_mirror_batch_param_valid(MX_MIRROR_BATCH_STOCK));
     g_assert_true(mx_mirror_batch_param_valid(MX_MIRROR_BATCH_DEFAULT));
+    g_assert_true(mx_mirror_batch_param_valid(16));
     g_assert_true(mx_mirror_batch_param_valid(MX_MIRROR_BATCH_MAX));
     g_assert_false(mx_mirror_batch_param_valid(MX_MIRROR_BATCH_MAX + 1));
 }
