@@ -30,6 +30,9 @@
 
 QEMU_BUILD_BUG_ON((int)MX_THR_FORCE != (int)CPU_THROTTLE_PHASE_FORCE_REQUESTED);
 QEMU_BUILD_BUG_ON((int)MX_THR__MAX != (int)CPU_THROTTLE_PHASE__MAX);
+QEMU_BUILD_BUG_ON((int)MX_THR_TRIG__MAX != (int)CPU_THROTTLE_TRIGGER__MAX);
+QEMU_BUILD_BUG_ON((int)MX_THR_TRIG_FIRST_HIGH !=
+                  (int)CPU_THROTTLE_TRIGGER_FIRST_HIGH);
 
 static struct {
     QemuMutex lock;         /* st against query-migrate */
@@ -67,6 +70,8 @@ static void mx_config(MxThrConfig *c)
     c->cap_ns = (int64_t)s->parameters.cpu_throttle_cap_ms * SCALE_MS;
     c->force_ns = (int64_t)s->parameters.cpu_throttle_force_switchover_ms *
                   SCALE_MS;
+    c->trigger = (MxThrTrigger)s->parameters.cpu_throttle_trigger;
+    c->downtime_ns = (int64_t)s->parameters.downtime_limit * SCALE_MS;
 }
 
 /* Apply what changed (outside the lock): the throttle, then the event */

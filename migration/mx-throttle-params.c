@@ -1,6 +1,7 @@
 /*
- * qemu-mx: migration parameters cpu-throttle-policy, cpu-throttle-cap-ms
- * and cpu-throttle-force-switchover-ms (docs/mx/cpu-throttle.md).
+ * qemu-mx: migration parameters cpu-throttle-policy, cpu-throttle-cap-ms,
+ * cpu-throttle-force-switchover-ms and cpu-throttle-trigger
+ * (docs/mx/cpu-throttle.md).
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -11,6 +12,16 @@
 #include "hw/qdev-properties.h"
 #include "hw/core/qdev-prop-internal.h"
 #include "mx-throttle-params.h"
+
+const PropertyInfo mx_prop_cpu_throttle_trigger = {
+    .name = "CpuThrottleTrigger",
+    .description = "cpu_throttle_trigger values, dirty-rate/remaining/"
+                   "first-high",
+    .enum_table = &CpuThrottleTrigger_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
 
 const PropertyInfo mx_prop_cpu_throttle_policy = {
     .name = "CpuThrottlePolicy",
@@ -42,6 +53,10 @@ static const MxParam mx_throttle_param_list[] = {
         .expect = "an integer in the range of 0 (never) to "
                   stringify(MX_THROTTLE_FORCE_MS_MAX),
         .unit = " ms",
+    }, {
+        .id = MIGRATION_PARAMETER_CPU_THROTTLE_TRIGGER,
+        .kind = MX_PARAM_ENUM, MX_PARAM_FIELDS(cpu_throttle_trigger),
+        .lookup = &CpuThrottleTrigger_lookup,
     },
 };
 

@@ -1,6 +1,7 @@
 /*
  * qemu-mx: parameters of the staged CPU throttle policy, cpu-throttle-policy,
- * cpu-throttle-cap-ms and cpu-throttle-force-switchover-ms
+ * cpu-throttle-cap-ms, cpu-throttle-force-switchover-ms and
+ * cpu-throttle-trigger
  * (mx-throttle-params.c; docs/mx/cpu-throttle.md).  Kept apart from
  * mx-throttle-ctl.h so that ram.c, which calls the run-time glue, does not
  * pull in the qdev property machinery.
@@ -17,6 +18,7 @@
 #include "mx-params.h"
 
 #define MX_THROTTLE_POLICY_DEFAULT      CPU_THROTTLE_POLICY_LEGACY
+#define MX_THROTTLE_TRIGGER_DEFAULT     CPU_THROTTLE_TRIGGER_FIRST_HIGH
 #define MX_THROTTLE_CAP_MS_DEFAULT      3000
 #define MX_THROTTLE_CAP_MS_MIN          100
 #define MX_THROTTLE_CAP_MS_MAX          60000
@@ -24,6 +26,10 @@
 
 /* --- parameters (mx-throttle-params.c) --- */
 extern const PropertyInfo mx_prop_cpu_throttle_policy;
+extern const PropertyInfo mx_prop_cpu_throttle_trigger;
+#define DEFINE_PROP_MX_CPU_THROTTLE_TRIGGER(_n, _s, _f, _d) \
+    DEFINE_PROP_SIGNED(_n, _s, _f, _d, mx_prop_cpu_throttle_trigger, \
+                       CpuThrottleTrigger)
 #define DEFINE_PROP_MX_CPU_THROTTLE_POLICY(_n, _s, _f, _d) \
     DEFINE_PROP_SIGNED(_n, _s, _f, _d, mx_prop_cpu_throttle_policy, \
                        CpuThrottlePolicy)
@@ -33,7 +39,9 @@ extern const PropertyInfo mx_prop_cpu_throttle_policy;
     DEFINE_PROP_UINT32("cpu-throttle-cap-ms", _s, _p.cpu_throttle_cap_ms, \
                       MX_THROTTLE_CAP_MS_DEFAULT), \
     DEFINE_PROP_UINT32("cpu-throttle-force-switchover-ms", _s, \
-                      _p.cpu_throttle_force_switchover_ms, 0)
+                      _p.cpu_throttle_force_switchover_ms, 0), \
+    DEFINE_PROP_MX_CPU_THROTTLE_TRIGGER("cpu-throttle-trigger", _s, \
+                      _p.cpu_throttle_trigger, MX_THROTTLE_TRIGGER_DEFAULT)
 
 /* the parameters' entry in mx-params.c's table */
 extern const MxParamsOps mx_throttle_params;

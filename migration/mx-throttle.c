@@ -10,13 +10,21 @@
  *
  * - off: no throttle until the dirty rate is above throttle-trigger-
  *   threshold percent of the bandwidth (the migration is not converging:
- *   stock's own test) and changed by less than MX_THR_STABLE since the
- *   previous round (the guest is not slowing down by itself), or stayed
- *   that high for MX_THR_HIGH_ROUNDS rounds (a noisy rate must not keep it
- *   off for ever).
+ *   stock's own test) and, by the trigger mode: the dirty rate changed by
+ *   less than MX_THR_STABLE since the previous round (dirty-rate: the
+ *   guest is not slowing down by itself), the dirty RAM left shrank by less
+ *   than MX_THR_STABLE (remaining: iterating does not get it closer to the
+ *   switchover), or nothing more (first-high).  In the first two modes a
+ *   round that stayed that high MX_THR_HIGH_ROUNDS times in a row triggers
+ *   anyway (a noisy rate must not keep it off for ever).
  * - direct: if the remaining RAM takes less than MX_THR_DIRECT_NS to send
  *   at the round's bandwidth, 90% for 3 s, then 99% for 3 s (both at most
  *   the cap).  Still running after that: staged.
+ * - staged, first step (the drain step): at least the throttle at which
+ *   the guest, dirtying at its estimated unthrottled rate, dirties no more
+ *   than the switchover's budget (bandwidth x downtime-limit) while the
+ *   remaining RAM drains (remaining / bandwidth), but below the cap; with
+ *   a guest whose dirtying follows its CPU time this drains in one step.
  * - staged: each round, the throttle that brings the dirty rate down to
  *   MX_THR_TARGET of the bandwidth, and never lower than the level it
  *   already reached.  The round's dirty rate was measured while the vCPUs
@@ -65,6 +73,8 @@ static const char *const why_names[MX_THR_WHY__MAX] = {
     [MX_THR_WHY_CAP] = "cap-reached",
     [MX_THR_WHY_CAP_OVER] = "cap-over",
     [MX_THR_WHY_FORCE_NOW] = "force-switchover",
+    [MX_THR_WHY_SHRINKING] = "remaining-shrinking",
+    [MX_THR_WHY_DRAIN] = "trigger-staged-drain",
 };
 
 const char *mx_thr_phase_str(MxThrPhase p)
@@ -128,6 +138,30 @@ int mx_thr_staged_pct(double full_rate, double bandwidth)
     return (int)ceil(p);
 }
 
+int mx_thr_drain_pct(double full_rate, double bandwidth, uint64_t remaining,
+                     int64_t downtime_ns)
+{
+    double budget, dirt, p;
+
+    if (full_rate <= 0 || remaining == 0) {
+        return 0;
+    }
+    if (bandwidth <= 0) {
+        return 100;
+    }
+    /* bytes the switchover may leave, and the guest's while draining */
+    budget = bandwidth * ((double)downtime_ns / NANOSECONDS_PER_SECOND);
+    dirt = full_rate * (remaining / bandwidth);
+    p = 100.0 * (1.0 - budget / dirt);
+    if (p <= 0) {
+        return 0;
+    }
+    if (p >= 100) {
+        return 100;
+    }
+    return (int)ceil(p);
+}
+
 /* A staged step from the current estimate of the unthrottled dirty rate */
 static void staged_step(MxThrottle *t, const MxThrConfig *c, int64_t now,
                         int floor)
@@ -148,6 +182,25 @@ static void staged_step(MxThrottle *t, const MxThrConfig *c, int64_t now,
     }
 }
 
+/* Triggered with more than MX_THR_DIRECT_NS left: the first staged step */
+static void staged_first(MxThrottle *t, const MxThrConfig *c, int64_t now)
+{
+    int d;
+
+    staged_step(t, c, now, 0);
+    if (t->why == MX_THR_WHY_CAP) {
+        return;
+    }
+    t->why = MX_THR_WHY_STAGED;
+    /* the drain step, below the cap: the cap's time is bounded */
+    d = MIN(mx_thr_drain_pct(t->full_rate, t->bandwidth, t->remaining,
+                             c->downtime_ns), c->max_pct - 1);
+    if (d > t->pct) {
+        enter(t, MX_THR_STAGED, d, now, c);
+        t->why = MX_THR_WHY_DRAIN;
+    }
+}
+
 bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
 {
     MxThrPhase old_phase = t->phase;
@@ -155,6 +208,7 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
     int64_t len;
     double run;
     bool high, stable;
+    MxThrWhy wait;
 
     account(t, in->now);
     len = in->now - t->round_start;
@@ -176,11 +230,28 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
     switch (t->phase) {
     case MX_THR_OFF:
         high = in->dirty_rate * 100 > in->bandwidth * c->trigger_pct;
-        stable = t->have_prev && in->dirty_rate > 0 &&
-                 fabs(in->dirty_rate - t->prev_rate) <=
-                 MX_THR_STABLE * t->prev_rate;
+        switch (c->trigger) {
+        case MX_THR_TRIG_REMAINING:
+            /* the dirty RAM left did not shrink by MX_THR_STABLE or more */
+            stable = t->have_prev && t->prev_remaining > 0 &&
+                     in->remaining >=
+                     (1.0 - MX_THR_STABLE) * t->prev_remaining;
+            wait = MX_THR_WHY_SHRINKING;
+            break;
+        case MX_THR_TRIG_FIRST_HIGH:
+            stable = true;
+            wait = MX_THR_WHY_NONE;
+            break;
+        default:
+            stable = t->have_prev && in->dirty_rate > 0 &&
+                     fabs(in->dirty_rate - t->prev_rate) <=
+                     MX_THR_STABLE * t->prev_rate;
+            wait = MX_THR_WHY_UNSTABLE;
+            break;
+        }
         t->have_prev = true;
         t->prev_rate = in->dirty_rate;
+        t->prev_remaining = in->remaining;
         if (!high) {
             t->high_rounds = 0;
             t->why = MX_THR_WHY_CONVERGING;
@@ -188,7 +259,7 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
         }
         t->high_rounds++;
         if (!stable && t->high_rounds < MX_THR_HIGH_ROUNDS) {
-            t->why = MX_THR_WHY_UNSTABLE;
+            t->why = wait;
             break;
         }
         if (in->remaining < in->bandwidth *
@@ -197,10 +268,7 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
                   in->now, c);
             t->why = MX_THR_WHY_DIRECT;
         } else {
-            staged_step(t, c, in->now, 0);
-            if (t->why != MX_THR_WHY_CAP) {
-                t->why = MX_THR_WHY_STAGED;
-            }
+            staged_first(t, c, in->now);
         }
         break;
     case MX_THR_STAGED:

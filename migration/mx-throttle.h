@@ -12,7 +12,10 @@
 
 #include "qemu/timer.h"
 
-/* Enter throttling once the dirty rate changed by less than this share */
+/*
+ * Enter throttling once the dirty rate changed (trigger dirty-rate), or the
+ * dirty RAM left shrank (trigger remaining), by less than this share ...
+ */
 #define MX_THR_STABLE           0.05
 /* ... or once it stayed too high for this many rounds in a row */
 #define MX_THR_HIGH_ROUNDS      4
@@ -26,6 +29,14 @@
 #define MX_THR_TARGET           0.2
 /* Below this run fraction, a measured dirty rate says too little */
 #define MX_THR_MIN_RUN          0.01
+
+/* When to start throttling; same order as QAPI's CpuThrottleTrigger */
+typedef enum {
+    MX_THR_TRIG_RATE,       /* dirty rate within MX_THR_STABLE */
+    MX_THR_TRIG_REMAINING,  /* remaining shrank by less than MX_THR_STABLE */
+    MX_THR_TRIG_FIRST_HIGH, /* the first round above the trigger share */
+    MX_THR_TRIG__MAX,
+} MxThrTrigger;
 
 /* Same order as QAPI's CpuThrottlePhase */
 typedef enum {
@@ -51,6 +62,8 @@ typedef enum {
     MX_THR_WHY_CAP,         /* formula at or above the cap: cap */
     MX_THR_WHY_CAP_OVER,    /* cap held long enough: force requested */
     MX_THR_WHY_FORCE_NOW,   /* long enough at the cap: switch over now */
+    MX_THR_WHY_SHRINKING,   /* remaining still shrinking by >= 5% */
+    MX_THR_WHY_DRAIN,       /* triggered, more left: staged, drain step */
     MX_THR_WHY__MAX,
 } MxThrWhy;
 
@@ -59,6 +72,8 @@ typedef struct MxThrConfig {
     int trigger_pct;        /* throttle-trigger-threshold, 1..100 */
     int64_t cap_ns;         /* how long the cap may be held */
     int64_t force_ns;       /* switch over after this long at cap; 0 never */
+    MxThrTrigger trigger;
+    int64_t downtime_ns;    /* downtime-limit: the switchover's budget */
 } MxThrConfig;
 
 /* One sync round's measurements, in raw bytes of RAM */
@@ -82,6 +97,7 @@ typedef struct MxThrottle {
     /* trigger */
     bool have_prev;
     double prev_rate;
+    uint64_t prev_remaining;
     int high_rounds;
     /* share of the round the vCPUs ran: integral of (1 - pct/100) dt */
     double run_ns;
@@ -123,6 +139,15 @@ double mx_thr_seconds(const MxThrottle *t, MxThrPhase p, int64_t now);
  * @bandwidth.
  */
 int mx_thr_staged_pct(double full_rate, double bandwidth);
+
+/*
+ * The first staged step, the drain step: the throttle (0..100, may exceed
+ * the cap) at which a guest dirtying @full_rate when unthrottled dirties
+ * no more than the switchover's budget (@bandwidth x @downtime_ns) while
+ * @remaining bytes drain at @bandwidth.
+ */
+int mx_thr_drain_pct(double full_rate, double bandwidth, uint64_t remaining,
+                     int64_t downtime_ns);
 
 const char *mx_thr_phase_str(MxThrPhase p);
 const char *mx_thr_why_str(MxThrWhy w);

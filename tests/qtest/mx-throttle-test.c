@@ -31,8 +31,13 @@ static void test_mx_throttle_parameters(void)
     migrate_check_parameter_str(from, "cpu-throttle-policy", "legacy");
     migrate_check_parameter_int(from, "cpu-throttle-cap-ms", 3000);
     migrate_check_parameter_int(from, "cpu-throttle-force-switchover-ms", 0);
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "first-high");
 
     migrate_set_parameter_str(from, "cpu-throttle-policy", "staged");
+    migrate_set_parameter_str(from, "cpu-throttle-trigger", "remaining");
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "remaining");
+    migrate_set_parameter_str(from, "cpu-throttle-trigger", "dirty-rate");
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "dirty-rate");
     migrate_set_parameter_int(from, "cpu-throttle-cap-ms", 100);
     migrate_set_parameter_int(from, "cpu-throttle-force-switchover-ms",
                               3600000);
@@ -50,12 +55,20 @@ static void test_mx_throttle_parameters(void)
     g_assert(qdict_haskey(rsp, "error"));
     qobject_unref(rsp);
     migrate_check_parameter_str(from, "cpu-throttle-policy", "staged");
+    rsp = qtest_qmp(from, "{ 'execute': 'migrate-set-parameters',"
+                    "'arguments': { 'cpu-throttle-trigger': 'sometimes' } }");
+    g_assert(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "dirty-rate");
 
     /* HMP sets and shows them too */
     g_free(qtest_hmp(from, "migrate_set_parameter cpu-throttle-policy legacy"));
     g_free(qtest_hmp(from, "migrate_set_parameter cpu-throttle-cap-ms 2500"));
     g_free(qtest_hmp(from, "migrate_set_parameter "
                      "cpu-throttle-force-switchover-ms 700"));
+    g_free(qtest_hmp(from, "migrate_set_parameter cpu-throttle-trigger "
+                     "first-high"));
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "first-high");
     migrate_check_parameter_str(from, "cpu-throttle-policy", "legacy");
     migrate_check_parameter_int(from, "cpu-throttle-cap-ms", 2500);
     migrate_check_parameter_int(from, "cpu-throttle-force-switchover-ms", 700);
@@ -64,10 +77,15 @@ static void test_mx_throttle_parameters(void)
                                          "cpu-throttle-cap-ms 50");
         g_autofree char *out = qtest_hmp(from, "info migrate_parameters");
 
+        g_autofree char *badenum = qtest_hmp(from, "migrate_set_parameter "
+                                             "cpu-throttle-trigger never");
+
         g_assert(strstr(bad, "cpu_throttle_cap_ms"));
+        g_assert(badenum[0]);
         g_assert(strstr(out, "cpu-throttle-policy: legacy"));
         g_assert(strstr(out, "cpu-throttle-cap-ms: 2500 ms"));
         g_assert(strstr(out, "cpu-throttle-force-switchover-ms: 700 ms"));
+        g_assert(strstr(out, "cpu-throttle-trigger: first-high"));
     }
     migrate_check_parameter_int(from, "cpu-throttle-cap-ms", 2500);
     test_migrate_end(from, to, false);
@@ -80,7 +98,8 @@ static void test_mx_throttle_parameters_global(void)
     MigrateStart args = {
         .opts_source = "-global migration.cpu-throttle-policy=staged "
                        "-global migration.cpu-throttle-cap-ms=1500 "
-                       "-global migration.cpu-throttle-force-switchover-ms=9",
+                       "-global migration.cpu-throttle-force-switchover-ms=9 "
+                       "-global migration.cpu-throttle-trigger=remaining",
     };
 
     if (test_migrate_start(&from, &to, "defer", &args)) {
@@ -89,6 +108,7 @@ static void test_mx_throttle_parameters_global(void)
     migrate_check_parameter_str(from, "cpu-throttle-policy", "staged");
     migrate_check_parameter_int(from, "cpu-throttle-cap-ms", 1500);
     migrate_check_parameter_int(from, "cpu-throttle-force-switchover-ms", 9);
+    migrate_check_parameter_str(from, "cpu-throttle-trigger", "remaining");
     test_migrate_end(from, to, false);
 }
 

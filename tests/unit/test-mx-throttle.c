@@ -20,6 +20,8 @@
 #define S       NANOSECONDS_PER_SECOND
 #define MS      ((int64_t)SCALE_MS)
 #define BW      (100.0 * MiB)   /* link: 100 MiB/s */
+/* a downtime limit so long that the drain step never asks for more */
+#define NO_DRAIN (1000 * S)
 
 typedef struct Sim {
     MxThrottle t;
@@ -38,6 +40,8 @@ static void sim_init(Sim *s)
     s->c.trigger_pct = 50;
     s->c.cap_ns = 3 * S;
     s->c.force_ns = 0;
+    s->c.trigger = MX_THR_TRIG_RATE;
+    s->c.downtime_ns = 300 * MS;
     mx_thr_init(&s->t, s->now);
     s->round_start = s->now;
 }
@@ -109,7 +113,175 @@ static void test_trigger_stable(void)
     /* within 5% of the previous round (2.2 -> 2.3: 4.5%): throttle */
     g_assert_true(sim_round(&s, S, 2.3 * BW, BW, 1 * GiB));
     g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+    /* the drain step: 1 - 0.3 s / (2.3 * 10.24 s) = 98.7%, below the cap */
+    g_assert_cmpint(s.t.why, ==, MX_THR_WHY_DRAIN);
+    g_assert_cmpint(s.t.pct, ==, 98);
+}
+
+/*
+ * Trigger remaining: the dirty RAM left shrank by less than 5% since the
+ * previous round, whatever the dirty rate does; growing counts too.
+ */
+static void test_trigger_remaining(void)
+{
+    Sim s;
+
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_REMAINING;
+    /* first high round: nothing to compare with */
+    g_assert_false(sim_round(&s, S, 2.0 * BW, BW, 1000 * MiB));
+    g_assert_cmpint(s.t.why, ==, MX_THR_WHY_SHRINKING);
+    /* shrank by 10%, the rate the same: not yet (dirty-rate would) */
+    g_assert_false(sim_round(&s, S, 2.0 * BW, BW, 900 * MiB));
+    g_assert_cmpint(s.t.why, ==, MX_THR_WHY_SHRINKING);
+    /* shrank by 4.9%, the rate up 50%: throttle */
+    g_assert_true(sim_round(&s, S, 3.0 * BW, BW, 856 * MiB));
+    g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+
+    /* growing: not converging at all */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_REMAINING;
+    sim_round(&s, S, 2.0 * BW, BW, 700 * MiB);
+    g_assert_true(sim_round(&s, S, 1.5 * BW, BW, 800 * MiB));
+    g_assert_cmpint(s.t.phase, !=, MX_THR_OFF);
+
+    /* boundary: 5.1% less does not trigger, 4.9% less does */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_REMAINING;
+    sim_round(&s, S, 2.0 * BW, BW, 1000 * MiB);
+    g_assert_false(sim_round(&s, S, 2.0 * BW, BW, 949 * MiB));
+    g_assert_true(sim_round(&s, S, 2.0 * BW, BW, 903 * MiB));
+
+    /* a light guest whose dirty RAM left stays put is never touched */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_REMAINING;
+    sim_round(&s, S, 0.4 * BW, BW, 300 * MiB);
+    g_assert_false(sim_round(&s, S, 0.4 * BW, BW, 300 * MiB));
+    g_assert_cmpint(s.t.why, ==, MX_THR_WHY_CONVERGING);
+    g_assert_cmpint(s.t.phase, ==, MX_THR_OFF);
+}
+
+/* Trigger remaining, never within 5%: the MX_THR_HIGH_ROUNDS fallback */
+static void test_trigger_remaining_noisy(void)
+{
+    Sim s;
+    int i;
+    uint64_t rem = 1000 * MiB;
+
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_REMAINING;
+    for (i = 1; i < MX_THR_HIGH_ROUNDS; i++) {
+        g_assert_false(sim_round(&s, S, 2.0 * BW, BW, rem));
+        rem = rem * 8 / 10;
+    }
+    g_assert_true(sim_round(&s, S, 2.0 * BW, BW, rem));
+    g_assert_cmpint(s.t.phase, !=, MX_THR_OFF);
+}
+
+/* Trigger first-high: the first round above the trigger share */
+static void test_trigger_first_high(void)
+{
+    Sim s;
+    int i;
+
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    g_assert_true(sim_round(&s, S, 0.51 * BW, BW, 1 * GiB));
+    g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+
+    /* after converging rounds, still the first high one */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    for (i = 0; i < 5; i++) {
+        g_assert_false(sim_round(&s, S, 0.3 * BW, BW, 1 * GiB));
+    }
+    g_assert_true(sim_round(&s, S, 2.0 * BW, BW, 1 * GiB));
+
+    /* boundary: exactly the trigger share is not above it; a light guest */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    for (i = 0; i < 20; i++) {
+        g_assert_false(sim_round(&s, S, (i & 1 ? 0.5 : 0.45) * BW, BW,
+                                 1 * GiB));
+        g_assert_cmpint(s.t.why, ==, MX_THR_WHY_CONVERGING);
+    }
+    g_assert_cmpint(s.t.seen, ==, 0);
+
+    /* a higher throttle-trigger-threshold moves it */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    s.c.trigger_pct = 80;
+    g_assert_false(sim_round(&s, S, 0.8 * BW, BW, 1 * GiB));
+    g_assert_true(sim_round(&s, S, 0.81 * BW, BW, 1 * GiB));
+}
+
+/* The drain step, as computed: 1 - bw * downtime / (rate * remaining / bw) */
+static void test_drain_formula(void)
+{
+    /* 10 s to drain at BW, dirtying BW: 1 - 0.3 / 10 = 97% */
+    g_assert_cmpint(mx_thr_drain_pct(BW, BW, 1000 * MiB, 300 * MS), ==, 97);
+    /* 2 * BW: 1 - 0.3 / 20 = 98.5% -> 99 */
+    g_assert_cmpint(mx_thr_drain_pct(2 * BW, BW, 1000 * MiB, 300 * MS), ==,
+                    99);
+    /* half a second of dirtying fits a 1 s downtime: none needed */
+    g_assert_cmpint(mx_thr_drain_pct(BW, BW, 50 * MiB, 1000 * MS), ==, 0);
+    /* no downtime allowed at all: everything */
+    g_assert_cmpint(mx_thr_drain_pct(BW, BW, 1000 * MiB, 0), ==, 100);
+    g_assert_cmpint(mx_thr_drain_pct(BW, 0, 1000 * MiB, 300 * MS), ==, 100);
+    g_assert_cmpint(mx_thr_drain_pct(0, BW, 1000 * MiB, 300 * MS), ==, 0);
+    g_assert_cmpint(mx_thr_drain_pct(BW, BW, 0, 300 * MS), ==, 0);
+}
+
+/*
+ * Staged, the first step is the drain step: below the cap (the cap's time
+ * stays bounded), never below the formula, and later rounds never lower.
+ */
+static void test_staged_drain(void)
+{
+    Sim s;
+    int i;
+
+    /* 10 s of remaining, rate = BW: 97% at once (the formula says 80%) */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    g_assert_true(sim_round(&s, S, BW, BW, 1000 * MiB));
+    g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+    g_assert_cmpint(s.t.why, ==, MX_THR_WHY_DRAIN);
+    g_assert_cmpint(s.t.pct, ==, 97);
+    for (i = 0; i < 5; i++) {
+        sim_round(&s, S, BW, BW, 100 * MiB);
+        g_assert_cmpint(s.t.pct, ==, 97);
+        g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+    }
+
+    /* the drain asks for the cap or more: one below it, not the cap */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    s.c.downtime_ns = 0;
+    sim_round(&s, S, BW, BW, 1000 * MiB);
+    g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
+    g_assert_cmpint(s.t.pct, ==, 98);
+
+    /* a long downtime limit: the drain step is below the formula's 80% */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    s.c.downtime_ns = 5 * S;
+    sim_round(&s, S, BW, BW, 1000 * MiB);
     g_assert_cmpint(s.t.why, ==, MX_THR_WHY_STAGED);
+    g_assert_cmpint(s.t.pct, ==, 80);
+
+    /* the formula's cap still wins: timed cap */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    sim_round(&s, S, 60.0 * BW, BW, 1000 * MiB);
+    g_assert_cmpint(s.t.phase, ==, MX_THR_CAP);
+
+    /* little left: direct as before, no drain step */
+    sim_init(&s);
+    s.c.trigger = MX_THR_TRIG_FIRST_HIGH;
+    sim_round(&s, S, 2.0 * BW, BW, 400 * MiB);
+    g_assert_cmpint(s.t.phase, ==, MX_THR_DIRECT);
+    g_assert_cmpint(s.t.pct, ==, 90);
 }
 
 /* The 5% boundary: 5.0% triggers, 5.2% does not */
@@ -248,6 +420,7 @@ static void test_staged_cpu_bound(void)
     int i;
 
     sim_init(&s);
+    s.c.downtime_ns = NO_DRAIN;
     sim_round(&s, 2 * S, 1.7 * BW, BW, 1 * GiB);
     g_assert_true(sim_round(&s, 2 * S, 1.7 * BW, BW, 1 * GiB));
     g_assert_cmpint(s.t.phase, ==, MX_THR_STAGED);
@@ -281,6 +454,7 @@ static void test_staged_spare_cpu(void)
     int i, prev = 0, steps = 0;
 
     sim_init(&s);
+    s.c.downtime_ns = NO_DRAIN;
     for (i = 0; i < 12; i++) {
         double run = 1.0 - s.t.pct / 100.0;
 
@@ -310,6 +484,7 @@ static void test_cap(void)
     Sim s;
 
     sim_init(&s);
+    s.c.downtime_ns = NO_DRAIN;
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
     g_assert_cmpint(s.t.pct, ==, 90);
@@ -347,6 +522,7 @@ static void test_cap_boundary(void)
 
     /* 2 * BW unthrottled: the formula says 90% */
     sim_init(&s);
+    s.c.downtime_ns = NO_DRAIN;
     s.c.max_pct = 90;
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
@@ -354,6 +530,7 @@ static void test_cap_boundary(void)
     g_assert_cmpint(s.t.pct, ==, 90);
 
     sim_init(&s);
+    s.c.downtime_ns = NO_DRAIN;
     s.c.max_pct = 91;
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
     sim_round(&s, S, 2.0 * BW, BW, 1 * GiB);
@@ -434,6 +611,13 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-throttle/trigger/stable", test_trigger_stable);
     g_test_add_func("/mx-throttle/trigger/boundary", test_trigger_boundary);
     g_test_add_func("/mx-throttle/trigger/noisy", test_trigger_noisy);
+    g_test_add_func("/mx-throttle/trigger/remaining", test_trigger_remaining);
+    g_test_add_func("/mx-throttle/trigger/remaining-noisy",
+                    test_trigger_remaining_noisy);
+    g_test_add_func("/mx-throttle/trigger/first-high",
+                    test_trigger_first_high);
+    g_test_add_func("/mx-throttle/drain", test_drain_formula);
+    g_test_add_func("/mx-throttle/staged/drain", test_staged_drain);
     g_test_add_func("/mx-throttle/direct", test_direct);
     g_test_add_func("/mx-throttle/direct/boundary", test_direct_boundary);
     g_test_add_func("/mx-throttle/direct/capped", test_direct_capped);
