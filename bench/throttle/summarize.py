@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of docs/mx/cpu-throttle.md: one table per workload, one row per
 configuration (stock without auto-converge, stock auto-converge, qemu-mx
-legacy, qemu-mx staged).
+legacy, qemu-mx staged with cpu-throttle-trigger first-high / remaining).
 
 Reads the results.json that `mx-e2e bench --scenarios bench/scenarios/throttle-*.json`
 wrote (scenario names are WORKLOAD--ROW) and writes throttle.md and
@@ -30,10 +30,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from mxe2e.report import guest_impact  # noqa: E402
 
 MiB = 1 << 20
-ROWS = ["stock-noac", "stock-ac", "mx-legacy", "mx-staged"]
+ROWS = ["stock-noac", "stock-ac", "mx-legacy", "mx-staged", "mx-staged-remaining"]
 ROW_LABEL = {"stock-noac": "stock, no auto-converge", "stock-ac": "stock, auto-converge",
              "mx-legacy": "qemu-mx, auto-converge, legacy",
-             "mx-staged": "qemu-mx, auto-converge, staged"}
+             "mx-staged": "qemu-mx, auto-converge, staged (trigger first-high)",
+             "mx-staged-remaining": "qemu-mx, auto-converge, staged (trigger remaining)"}
 
 
 def _med(vals):
