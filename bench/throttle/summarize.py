@@ -42,6 +42,23 @@ def _med(vals):
     return statistics.median(vals) if vals else None
 
 
+def split_impact(run, pre, end):
+    """Seconds below half of @pre before the first throttle and from it on (None, None
+    without a throttle start or a baseline): the guest's samples before the first
+    throttle show what the migration and the shared machine cost it on their own."""
+    tl = run.get("timeline") or []
+    t0 = next((e.get("t") for e in tl if (e.get("cpu_throttle_pct") or 0) > 0), None)
+    if not pre or end is None:
+        return None, None
+    g = [x for x in run.get("guest") or [] if x.get("side", "src") == "src"
+         and 0 < x.get("t", 0) <= end]
+    if t0 is None:
+        return sum(1 for x in g if (x.get("ram_mibps") or 0) < 0.5 * pre), 0
+    before = sum(1 for x in g if x["t"] < t0 and (x.get("ram_mibps") or 0) < 0.5 * pre)
+    after = sum(1 for x in g if x["t"] >= t0 and (x.get("ram_mibps") or 0) < 0.5 * pre)
+    return before, after
+
+
 def one(run):
     tl = run.get("timeline") or []
     met = run.get("metrics") or {}
@@ -49,6 +66,8 @@ def one(run):
     done = met.get("total_time_s") is not None and final.get("status") == "completed"
     last = tl[-1] if tl else {}
     gi = guest_impact(run) or {}
+    end = met.get("total_time_s") if done else last.get("t")
+    bh_before, bh_thr = split_impact(run, gi.get("pre_mibps"), end)
     thr = final.get("cpu-throttle") or {}
     phases = thr.get("phases")
     if phases is None:
@@ -69,6 +88,8 @@ def one(run):
         "downtime_ms": met.get("downtime_ms") if done else None,
         "below_half_s": gi.get("below_half_s"),
         "work_lost_s": gi.get("work_lost_s"),
+        "below_half_before_thr_s": bh_before,
+        "below_half_thr_s": bh_thr,
         "pre_mibps": gi.get("pre_mibps"),
         "cpu_src_mig": ((met.get("cpu_s") or {}).get("src") or {}).get("threads", {}).get("live_migration"),
         "cpu_src_main": ((met.get("cpu_s") or {}).get("src") or {}).get("threads", {}).get("qemu-system-x86"),
@@ -107,6 +128,8 @@ def summarize(results_dirs):
                 "downtime_ms": _med([x["downtime_ms"] for x in conv]),
                 "below_half_s": _med([x["below_half_s"] for x in rs]),
                 "work_lost_s": _med([x["work_lost_s"] for x in rs]),
+                "below_half_before_thr_s": _med([x["below_half_before_thr_s"] for x in rs]),
+                "below_half_thr_s": _med([x["below_half_thr_s"] for x in rs]),
                 "pre_mibps": _med([x["pre_mibps"] for x in rs]),
                 "max_throttle": _med([x["max_throttle"] for x in rs]),
                 "cpu_src_mig": _med([x["cpu_src_mig"] for x in rs]),
@@ -147,10 +170,10 @@ def markdown(out):
         ref = rows.get("stock-ac") or {}
         lines += ["## %s" % wl, "",
                   "| configuration | converged | time (s) | bytes on link (MiB) | rounds | "
-                  "downtime (ms) | guest s below 50% | guest work lost (s) | max throttle % | "
+                  "downtime (ms) | guest s below 50% | of which before / from the first throttle | guest work lost (s) | max throttle % | "
                   "time / stock-ac | bytes / stock-ac | work lost / stock-ac | phases | "
                   "RAM oracle + verifier clean | CPU-s src migration thread / src main loop / dst QEMU |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for row in ROWS + sorted(set(rows) - set(ROWS)):
             if row not in rows:
                 continue
@@ -158,9 +181,10 @@ def markdown(out):
             t = _f(e["time_s"])
             if e["converged"] * 2 <= e["runs"]:
                 t = ">" + t
-            lines.append("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d/%d | %s / %s / %s |" % (
+            lines.append("| %s | %d/%d | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s | %s | %d/%d | %s / %s / %s |" % (
                 ROW_LABEL.get(row, row), e["converged"], e["runs"], t, _f(e["wire_mib"], 0),
                 _f(e["rounds"], 0), _f(e["downtime_ms"], 0), _f(e["below_half_s"], 0),
+                _f(e.get("below_half_before_thr_s"), 0), _f(e.get("below_half_thr_s"), 0),
                 _f(e["work_lost_s"]), _f(e["max_throttle"], 0),
                 _ratio(e["time_s"], ref.get("time_s")), _ratio(e["wire_mib"], ref.get("wire_mib")),
                 _ratio(e["work_lost_s"], ref.get("work_lost_s")),
