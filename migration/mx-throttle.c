@@ -14,7 +14,9 @@
  *   less than MX_THR_STABLE since the previous round (dirty-rate: the
  *   guest is not slowing down by itself), the dirty RAM left shrank by less
  *   than MX_THR_STABLE (remaining: iterating does not get it closer to the
- *   switchover), or nothing more (first-high).  In the first two modes a
+ *   switchover), or nothing more (first-high; with less than
+ *   MX_THR_DIRECT_NS of bandwidth left, two such rounds in a row, stock's
+ *   own count, since a single one may be a burst).  In the first two modes a
  *   round that stayed that high MX_THR_HIGH_ROUNDS times in a row triggers
  *   anyway (a noisy rate must not keep it off for ever).
  * - direct: if the remaining RAM takes less than MX_THR_DIRECT_NS to send
@@ -75,6 +77,7 @@ static const char *const why_names[MX_THR_WHY__MAX] = {
     [MX_THR_WHY_FORCE_NOW] = "force-switchover",
     [MX_THR_WHY_SHRINKING] = "remaining-shrinking",
     [MX_THR_WHY_DRAIN] = "trigger-staged-drain",
+    [MX_THR_WHY_CONFIRM] = "first-high-confirm",
 };
 
 const char *mx_thr_phase_str(MxThrPhase p)
@@ -239,8 +242,16 @@ bool mx_thr_round(MxThrottle *t, const MxThrConfig *c, const MxThrInput *in)
             wait = MX_THR_WHY_SHRINKING;
             break;
         case MX_THR_TRIG_FIRST_HIGH:
-            stable = true;
-            wait = MX_THR_WHY_NONE;
+            /*
+             * With MX_THR_DIRECT_NS or more left, one more round costs a
+             * pass over the working set: the first high round.  With less
+             * left a round costs little and one high round may be a burst
+             * of a guest that converges: stock's two in a row.
+             */
+            stable = t->high_rounds >= 1 ||
+                     in->remaining >= in->bandwidth *
+                     ((double)MX_THR_DIRECT_NS / NANOSECONDS_PER_SECOND);
+            wait = MX_THR_WHY_CONFIRM;
             break;
         default:
             stable = t->have_prev && in->dirty_rate > 0 &&

@@ -34,7 +34,8 @@
 typedef enum {
     MX_THR_TRIG_RATE,       /* dirty rate within MX_THR_STABLE */
     MX_THR_TRIG_REMAINING,  /* remaining shrank by less than MX_THR_STABLE */
-    MX_THR_TRIG_FIRST_HIGH, /* the first round above the trigger share */
+    MX_THR_TRIG_FIRST_HIGH, /* the first round above the trigger share
+                               (two in a row with < MX_THR_DIRECT_NS left) */
     MX_THR_TRIG__MAX,
 } MxThrTrigger;
 
@@ -64,6 +65,7 @@ typedef enum {
     MX_THR_WHY_FORCE_NOW,   /* long enough at the cap: switch over now */
     MX_THR_WHY_SHRINKING,   /* remaining still shrinking by >= 5% */
     MX_THR_WHY_DRAIN,       /* triggered, more left: staged, drain step */
+    MX_THR_WHY_CONFIRM,     /* first-high, little left: wait for a second */
     MX_THR_WHY__MAX,
 } MxThrWhy;
 
