@@ -34,8 +34,8 @@
 typedef enum {
     MX_THR_TRIG_RATE,       /* dirty rate within MX_THR_STABLE */
     MX_THR_TRIG_REMAINING,  /* remaining shrank by less than MX_THR_STABLE */
-    MX_THR_TRIG_FIRST_HIGH, /* the first round above the trigger share
-                               (two in a row with < MX_THR_DIRECT_NS left) */
+    /* the first round above the share (two if < MX_THR_DIRECT_NS left) */
+    MX_THR_TRIG_FIRST_HIGH,
     MX_THR_TRIG__MAX,
 } MxThrTrigger;
 
