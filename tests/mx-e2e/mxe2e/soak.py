@@ -690,3 +690,29 @@ def format_md(r):
             f(m.get("disk_bytes")), f(m.get("wire_bytes")),
             (m.get("oracle") or {}).get("pages_differing", "-"), vs, m.get("result")))
     return "\n".join(out) + "\n"
+
+
+def summary_table(results):
+    """One markdown row per soak (a list of results.json dicts): the table of
+    docs/mx/reliability.md "Soak"."""
+    out = ["| flow | features | migrations run | passed | failed | oracle pages differing | "
+           "verifier bad / MISMATCH lines | median time s (max) | median downtime ms (max) | "
+           "wall min | verdict |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        s = r.get("summary") or {}
+        wall = None
+        try:
+            import datetime
+            t0 = datetime.datetime.fromisoformat(r["started"])
+            t1 = datetime.datetime.fromisoformat(r["finished"])
+            wall = round((t1 - t0).total_seconds() / 60.0, 1)
+        except (KeyError, ValueError, TypeError):
+            pass
+        out.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s (%s) | %s (%s) | %s | %s |" % (
+            r["flow"], ", ".join(r.get("features") or []) or "none", s.get("run"), s.get("passed"),
+            s.get("failed"), s.get("oracle_pages_differing"), s.get("verifier_bad"),
+            s.get("mismatch_lines"), s.get("median_s"), s.get("max_s"),
+            s.get("median_downtime_ms", "-"), s.get("max_downtime_ms", "-"), wall,
+            r.get("verdict")))
+    return "\n".join(out) + "\n"
