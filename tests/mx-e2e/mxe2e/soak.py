@@ -149,6 +149,30 @@ def migration_setup(flow, feats, i):
     return caps, params, src_params, mirror, labels
 
 
+class _ThrottlePoll:
+    """The highest cpu-throttle-percentage of a running migration (query-migrate
+    every 0.25 s in a thread; QEMU reports it only while the migration is active)."""
+
+    def __init__(self, vm):
+        self.vm, self.max_pct, self._stop = vm, 0, threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="soak-throttle", daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self._stop.wait(0.25):
+            try:
+                q = self.vm.qmp.cmd("query-migrate", timeout=10)
+            except Exception:
+                return
+            self.max_pct = max(self.max_pct, q.get("cpu-throttle-percentage") or 0)
+            if q.get("status") in ("completed", "failed", "cancelled"):
+                return
+
+    def stop(self):
+        self._stop.set()
+        self.thread.join(5)
+
+
 class Soak:
     def __init__(self, flow, count, qemu, out, features=None, scenario=None, corrupt_at=0,
                  command=None, verbose=False, echo=print):
@@ -329,9 +353,10 @@ class Soak:
                 self.write_results()
         s = self.results["summary"]
         if rc == 0:
-            self.echo("PASS soak-%s: %d of %d migrations, oracle 0 pages differing, verifier clean "
-                      "(median %.1fs; %s)" % (self.flow, s["passed"], self.count, s["median_s"] or 0,
-                                              self.out))
+            self.echo("PASS soak-%s: %d of %d %s, oracle 0 pages differing, verifier clean "
+                      "(median %.1fs; %s)" % (self.flow, s["passed"], self.count,
+                                              "save + load rounds" if self.flow == "savevm"
+                                              else "migrations", s["median_s"] or 0, self.out))
         else:
             self.echo("FAIL soak-%s: %s (%d passed before; logs in %s)" % (
                 self.flow, self.results["error"].replace("\n", " | "), s["passed"], fr.rundir))
@@ -364,11 +389,15 @@ class Soak:
         self.write_results()
         ok = m["result"] == "PASS"
         v = m.get("verifier")
-        self.echo("%s soak-%s #%d %s: %s in %.1fs, downtime %s ms, RAM %s, disk %s, oracle %s "
-                  "differing, verifier %s%s" % (
-                      "ok  " if ok else "FAIL", self.flow, m["i"], m.get("route", ""),
-                      m.get("status"), m.get("time_s") or 0, m.get("downtime_ms"),
-                      _mib(m.get("ram_bytes")), _mib(m.get("disk_bytes")),
+        if self.flow == "savevm":
+            what = "save %ss + load %ss, state %s" % (m.get("savevm_s"), m.get("loadvm_s"),
+                                                     _mib(m.get("state_bytes")))
+        else:
+            what = "%s in %.1fs, downtime %s ms, RAM %s, disk %s" % (
+                m.get("status"), m.get("time_s") or 0, m.get("downtime_ms"),
+                _mib(m.get("ram_bytes")), _mib(m.get("disk_bytes")))
+        self.echo("%s soak-%s #%d %s: %s, oracle %s differing, verifier %s%s" % (
+                      "ok  " if ok else "FAIL", self.flow, m["i"], m.get("route", ""), what,
                       (m.get("oracle") or {}).get("pages_differing"),
                       "clean" if v and self.verifier_ok(v) else v,
                       " [%s]" % ",".join(m["labels"]) if m.get("labels") else ""))
@@ -479,8 +508,10 @@ class Soak:
         src_mark = len(src.serial.mismatches)
         t_mig = time.monotonic()
         src.qmp.cmd("migrate", uri=uri)
+        poll = _ThrottlePoll(src)
         if flow == "storage":
             fr.wait_migration(src, self.mig_timeout, until=("pre-switchover",))
+            t_cancel = time.monotonic()
             src.qmp.cmd("block-job-cancel", device=MIRROR_JOB)
             ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), self.mig_timeout,
                                     match=lambda e: e["data"].get("device") == MIRROR_JOB,
@@ -488,11 +519,18 @@ class Soak:
             if ev["data"].get("error") or ev["event"] != "BLOCK_JOB_COMPLETED":
                 raise HarnessError("mirror ended with %s: %s" % (ev["event"], ev["data"]))
             m["disk_bytes"] = ev["data"].get("offset")
+            # the guest is stopped from here to migrate-continue: part of the downtime
+            m["mirror_cancel_s"] = round(time.monotonic() - t_cancel, 3)
             src.qmp.cmd("job-dismiss", id=MIRROR_JOB)
             src.qmp.cmd("blockdev-del", {"node-name": RAW_NODE})
             src.qmp.cmd("blockdev-del", {"node-name": NBD_NODE})
             src.qmp.cmd("migrate-continue", state="pre-switchover")
-        q = fr.wait_migration(src, self.mig_timeout)
+        try:
+            q = fr.wait_migration(src, self.mig_timeout)
+        finally:
+            poll.stop()
+        # the final query-migrate has no throttle figure: the highest one seen while active
+        m["throttle_max_pct"] = poll.max_pct
         m["status"] = q.get("status")
         m["time_s"] = round(time.monotonic() - t0, 3)
         m["migration_s"] = round(time.monotonic() - t_mig, 3)
@@ -506,9 +544,8 @@ class Soak:
         elif q.get("block-migration"):     # qemu-mx: blk's bulk + dirty bytes
             b = q["block-migration"]
             m["disk_bytes"] = (b.get("bulk-bytes") or 0) + (b.get("dirty-bytes") or 0)
-        m["throttle_pct"] = q.get("cpu-throttle-percentage")
         for k in ("compression", "hot-defer", "block-migration", "ram-slice", "block-qos",
-                  "mirror-settle"):
+                  "mirror-settle", "cpu-throttle"):
             if k in q:
                 m[k] = q[k]
         st = src.status()
@@ -709,10 +746,15 @@ def summary_table(results):
             wall = round((t1 - t0).total_seconds() / 60.0, 1)
         except (KeyError, ValueError, TypeError):
             pass
-        out.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s (%s) | %s (%s) | %s | %s |" % (
-            r["flow"], ", ".join(r.get("features") or []) or "none", s.get("run"), s.get("passed"),
+        sc = r.get("scenario") or {}
+        flow = r["flow"]
+        if sc.get("link_rate_mbit"):
+            flow += " (%s Mbit/s link, %s MiB/s dirtied)" % (sc["link_rate_mbit"], sc.get("ram_rate"))
+        dt = lambda a, b: "-" if a is None else "%s (%s)" % (a, b)   # noqa: E731
+        out.append("| %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s | %s |" % (
+            flow, ", ".join(r.get("features") or []) or "none", s.get("run"), s.get("passed"),
             s.get("failed"), s.get("oracle_pages_differing"), s.get("verifier_bad"),
-            s.get("mismatch_lines"), s.get("median_s"), s.get("max_s"),
-            s.get("median_downtime_ms", "-"), s.get("max_downtime_ms", "-"), wall,
+            s.get("mismatch_lines"), dt(s.get("median_s"), s.get("max_s")),
+            dt(s.get("median_downtime_ms"), s.get("max_downtime_ms")), wall,
             r.get("verdict")))
     return "\n".join(out) + "\n"
