@@ -195,7 +195,7 @@ class Soak:
         self.results = {"flow": flow, "count": count, "qemu": qemu,
                         "qemu_version": self.fr.record["qemu_version"], "features": self.feats,
                         "scenario": {k: self.sc[k] for k in ("mem_mb", "ram_mb", "ram_rate", "disk_mb",
-                                                             "bs", "disk_rate", "pattern",
+                                                             "bs", "disk_rate", "pattern", "hot_frac",
                                                              "link_rate_mbit", "warmup_s")},
                         "command": command, "started": now_iso(), "corrupt_at": corrupt_at or None,
                         "rundir": self.fr.rundir, "migrations": [], "verdict": None}
@@ -321,8 +321,9 @@ class Soak:
             self.results["error"] = str(e)
         except _Watchdog:
             self.results["verdict"] = "FAIL"
-            self.results["error"] = "migration %d: per-migration timeout (%ss) in phase %s" % (
-                self.cur_i, self.mig_timeout, fr.phase)
+            self.results["error"] = ("migration %d: per-migration timeout (%ss) in phase %s" % (
+                self.cur_i, self.mig_timeout, fr.phase)) if self.cur_i else \
+                "boot: timeout (%ss)" % (self.sc["boot_timeout_s"] + 30)
             self.results["error"] = self.fail_record(self.results["error"])
         except (KeyboardInterrupt, SystemExit):
             self.results["verdict"] = "INTERRUPTED"
@@ -380,8 +381,10 @@ class Soak:
         return why
 
     def arm(self, i):
+        """Start migration i's watchdog (i = 0: the guest's boot, with the boot timeout)."""
         self.cur_i = i
-        signal.setitimer(signal.ITIMER_REAL, self.mig_timeout)
+        signal.setitimer(signal.ITIMER_REAL, self.mig_timeout if i else
+                         float(self.sc["boot_timeout_s"]) + 30.0)
 
     def done(self, m):
         signal.setitimer(signal.ITIMER_REAL, 0)
