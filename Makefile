@@ -9,6 +9,8 @@
 #   make src          the hackable git tree build/src (base commit + one commit per patch)
 #   make export       write build/src's commits back to patches/ (stable output)
 #   make queue-check  re-apply the whole queue on a pristine base, zero fuzz, checkpatch
+#   make fuzz-loader  the destination loader under libFuzzer+ASan+UBSan (a clang build of
+#                     QEMU in build/fuzz-qemu, then 30 min; not part of make check)
 #   make check-baseline  the same test set on a build without the project's changes
 #   make deb          build/deb/qemu-mx_*.deb: the fork over Debian's qemu-system-x86 (dpkg-divert)
 #   make deb-test     install it in a throwaway mount namespace, libvirt checks, remove
@@ -23,7 +25,7 @@ BUILD := build/qemu
 
 .PHONY: all configure check check-baseline demo bench bench-base bench-snapshot \
 	bench-compression bench-hot-defer bench-throttle bench-libvirt bench-blk bench-nbd-nodelay deb deb-test deb-test-fresh src export \
-	queue-check clean distclean
+	queue-check fuzz-loader clean distclean
 
 all: configure
 	$(NINJA) -C $(BUILD)
@@ -98,6 +100,11 @@ bench-nbd-nodelay: all
 		--out bench/results/nbd-nodelay/conv || [ $$? -eq 3 ]
 	tests/mx-e2e/blk-bench-table conv bench/results/nbd-nodelay/conv/results.json \
 		> bench/results/nbd-nodelay/conv/convergence.md
+
+# issue 11 item 5 (docs/mx/reliability.md section 4): MX_FUZZ_SECONDS, MX_FUZZ_JOBS
+fuzz-loader: configure
+	tests/fuzz/mx-loader-fuzz.sh self-test
+	MX_FUZZ_REBUILD=0 tests/fuzz/mx-loader-fuzz.sh run
 
 src:
 	./configure --skip-deps

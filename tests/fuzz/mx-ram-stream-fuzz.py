@@ -148,7 +148,7 @@ class Dest:
         self.qemu, self.tmp, self.timeout = qemu, tmp, timeout
         self.n = 0
 
-    def run(self, data, config="plain", peek=None):
+    def run(self, data, config="plain", peek=None, extra=()):
         """Load `data`; returns a dict: verdict (loaded/refused/crash/bad-exit/hang/
         silent), rc, err, and mem (bytes at the offsets of peek, if loaded)."""
         self.n += 1
@@ -159,7 +159,7 @@ class Dest:
         caps, params = CONFIGS[config]
         args = [self.qemu, "-machine", "pc", "-accel", "tcg", "-nodefaults", "-no-user-config",
                 "-display", "none", "-m", "%dM" % RAM_MB, "-S", "-incoming", "defer",
-                "-qmp", "unix:%s,server=on,wait=on" % sock]
+                "-qmp", "unix:%s,server=on,wait=on" % sock] + list(extra)
         p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, start_new_session=True)
         res = {"config": config}
@@ -418,6 +418,32 @@ def cases(machine):
     return out
 
 
+# --- regressions of the in-process loader fuzzer (tests/qtest/fuzz/mx_migration_fuzz.c)
+def block_section(records, sid=3):
+    return (bytes([VM_SECTION_START]) + be32(sid) + idstr("block") + be32(0) + be32(1) + records
+            + bytes([VM_FOOTER]) + be32(sid))
+
+
+def regressions(machine):
+    """(name, config, whole stream, extra destination args, expect, error text)"""
+    ram = stream(machine, be64(F_EOS), eof=False)
+    unattached = ["-drive", "if=none,id=mxd1,driver=null-co,size=1048576"]
+    attached = unattached + ["-device", "virtio-blk-pci,drive=mxd1"]
+    zero_chunk = be64(0x01 | 0x08) + idstr("mxd1") + be64(0x02)          # stock: DEVICE_BLOCK|ZERO
+    zero_run = be64(0x100 | 0x08) + idstr("mxd1") + be32(4096) + be64(0x02)  # qemu-mx: RUN|ZERO
+    return [
+        # a block record for a drive no guest device uses aborted the destination
+        # (stock too): bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE'
+        ("blk-drive-without-device", "plain", ram + block_section(zero_chunk) + bytes([VM_EOF]),
+         unattached, "refused", "not writable here"),
+        ("blk-run-drive-without-device", "plain", ram + block_section(zero_run) + bytes([VM_EOF]),
+         unattached, "refused", "not writable here"),
+        # control: the same records load into a drive a guest device uses
+        ("blk-control-drive-with-device", "plain",
+         ram + block_section(zero_chunk[:-8] + zero_run) + bytes([VM_EOF]), attached, "loaded", None),
+    ]
+
+
 def check(res, expect, text, peek, allow_either=False):
     v = res.get("verdict")
     err = " ".join((res.get("err") or "").split())
@@ -543,6 +569,13 @@ def main():
                 data = stream(machine, body, footer=whole, eof=whole)
                 res = dest.run(data, cfg, peek=list(peek) if peek else None)
                 why = check(res, expect, text, peek)
+                if why:
+                    finding(name, data, why)
+                else:
+                    print("PASS ram-stream-%s" % name, flush=True)
+            for name, cfg, data, extra, expect, text in regressions(machine):
+                res = dest.run(data, cfg, extra=extra)
+                why = check(res, expect, text, None)
                 if why:
                     finding(name, data, why)
                 else:
