@@ -42,7 +42,7 @@
  *    default 10, is a hang), a sanitizer report (libFuzzer's exit code in
  *    the child), or exit() called inside the loader.
  * A finding of the persistent mode counts once it reproduces with
- * MX_FUZZ_FRESH=1 (and on a real destination, tests/fuzz/mx-ram-stream-fuzz.py).
+ * MX_FUZZ_FRESH=1 and on a real destination (tests/fuzz/mx-ram-stream-fuzz.py).
  * QEMU's error messages for refused streams: run with -close_fd_mask=2 to
  * drop them (sanitizer and libFuzzer reports still reach stderr).
  *
@@ -215,6 +215,7 @@ static int mx_fuzz_load(const unsigned char *data, size_t size)
 static void mx_fuzz_plant(int ret)
 {
     if (ret == 0 && getenv("MX_FUZZ_PLANT")) {
+        /* volatile: the compiler must not drop the bad write */
         volatile char *p = g_malloc(16);
 
         p[16] = 1;      /* the planted bug: ASan must report it */
