@@ -11,7 +11,8 @@
 #
 #   mx-loader-fuzz.sh self-test   the negative control: with MX_FUZZ_PLANT=1
 #                                 the target overruns a heap buffer after a
-#                                 stream that loaded; the run must report it
+#                                 stream that loaded, with =ubsan it shifts an
+#                                 int by 32; each run must report its bug
 #   mx-loader-fuzz.sh repro FILE  run one input with QEMU's messages
 #                                 (MX_FUZZ_FRESH=1: in a fresh child)
 set -u
@@ -33,20 +34,25 @@ repro)
     exec "$fuzz" "$target" "$2"
     ;;
 self-test)
+    # the negative control: each planted bug must stop the run with its report
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    mkdir "$tmp/corpus"
-    if MX_FUZZ_PLANT=1 "$fuzz" "$target" -max_total_time=60 -artifact_prefix="$tmp/" \
-            "$tmp/corpus" "$bdir/mx-loader-seeds" >"$tmp/log" 2>&1; then
-        echo "FAIL loader-fuzz-sees-planted-bug: the run passed"
-        exit 1
-    fi
-    if grep -q "heap-buffer-overflow" "$tmp/log" && ls "$tmp"/crash-* >/dev/null 2>&1; then
-        echo "PASS loader-fuzz-sees-planted-bug"
-    else
-        echo "FAIL loader-fuzz-sees-planted-bug: $(grep -m1 -E 'ERROR|SUMMARY' "$tmp/log")"
-        exit 1
-    fi
+    rc=0
+    for plant in asan:heap-buffer-overflow ubsan:shift-exponent; do
+        mkdir -p "$tmp/$plant/corpus"
+        if MX_FUZZ_PLANT=${plant%%:*} "$fuzz" "$target" -max_total_time=60 -close_fd_mask=1 \
+                -artifact_prefix="$tmp/$plant/" "$tmp/$plant/corpus" "$bdir/mx-loader-seeds" \
+                >"$tmp/$plant/log" 2>&1; then
+            echo "FAIL loader-fuzz-sees-planted-${plant%%:*}-bug: the run passed"
+            rc=1
+        elif grep -q "${plant#*:}" "$tmp/$plant/log" && ls "$tmp/$plant"/crash-* >/dev/null 2>&1; then
+            echo "PASS loader-fuzz-sees-planted-${plant%%:*}-bug"
+        else
+            echo "FAIL loader-fuzz-sees-planted-${plant%%:*}-bug: $(grep -m1 -E 'ERROR|SUMMARY' "$tmp/$plant/log")"
+            rc=1
+        fi
+    done
+    exit $rc
     ;;
 run)
     # libFuzzer's fork mode: jobs child processes, a crash, timeout or OOM is
@@ -55,7 +61,7 @@ run)
     mkdir -p "$out/corpus" "$out/findings"
     cd "$out" || exit 1
     nice -n 10 "$fuzz" "$target" -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 \
-        -ignore_ooms=1 -close_fd_mask=2 -max_total_time="${MX_FUZZ_SECONDS:-1800}" \
+        -ignore_ooms=1 -close_fd_mask=3 -max_total_time="${MX_FUZZ_SECONDS:-1800}" \
         -max_len=65536 -timeout=30 -use_value_profile=1 \
         -dict="$bdir/mx-loader.dict" -artifact_prefix="$out/findings/" \
         corpus "$bdir/mx-loader-seeds" >"$out/fuzz.log" 2>&1 ||

@@ -46,8 +46,9 @@
  * QEMU's error messages for refused streams: run with -close_fd_mask=2 to
  * drop them (sanitizer and libFuzzer reports still reach stderr).
  *
- * MX_FUZZ_PLANT=1 is the checker's negative control: the child overruns a
- * heap buffer by one byte after a stream that loaded, which ASan must report.
+ * MX_FUZZ_PLANT=1 is the checker's negative control: after a stream that
+ * loaded, the target overruns a heap buffer by one byte, which ASan must
+ * report; MX_FUZZ_PLANT=ubsan shifts an int by 32, which UBSan must.
  *
  * Build and run: tests/fuzz/mx-loader-fuzz-build.sh, make fuzz-loader,
  * docs/mx/reliability.md section 4.
@@ -214,7 +215,21 @@ static int mx_fuzz_load(const unsigned char *data, size_t size)
 
 static void mx_fuzz_plant(int ret)
 {
-    if (ret == 0 && getenv("MX_FUZZ_PLANT")) {
+    const char *plant = getenv("MX_FUZZ_PLANT");
+
+    if (ret != 0 || !plant) {
+        return;
+    }
+    if (!strcmp(plant, "ubsan")) {
+        /*
+         * volatile: computed at run time; UBSan must report the shift (not
+         * a signed overflow: QEMU builds with -fwrapv, which defines it)
+         */
+        volatile int shift = 27 + (int)strlen(plant);
+        volatile int v = 1 << shift;
+
+        (void)v;
+    } else {
         /* volatile: the compiler must not drop the bad write */
         volatile char *p = g_malloc(16);
 
