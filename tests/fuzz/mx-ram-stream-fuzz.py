@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -53,6 +54,7 @@ RAM_BYTES = RAM_MB << 20
 F_ZERO, F_MEM_SIZE, F_PAGE, F_EOS, F_CONT, F_XBZRLE, F_HOOK = 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 F_COMPRESS, F_LZ4 = 0x100, 0x400
 VM_EOF, VM_SECTION_START, VM_CONFIGURATION, VM_FOOTER = 0x00, 0x01, 0x07, 0x7e
+VM_COMMAND = 0x08
 CONFIGS = {
     "plain": ({}, {}),
     "zlib": ({"compress": True}, {"decompress-threads": 1, "compress-method": "zlib"}),
@@ -148,7 +150,7 @@ class Dest:
         self.qemu, self.tmp, self.timeout = qemu, tmp, timeout
         self.n = 0
 
-    def run(self, data, config="plain", peek=None, extra=()):
+    def run(self, data, config="plain", peek=None, extra=(), limit_as=None):
         """Load `data`; returns a dict: verdict (loaded/refused/crash/bad-exit/hang/
         silent), rc, err, and mem (bytes at the offsets of peek, if loaded)."""
         self.n += 1
@@ -160,8 +162,11 @@ class Dest:
         args = [self.qemu, "-machine", "pc", "-accel", "tcg", "-nodefaults", "-no-user-config",
                 "-display", "none", "-m", "%dM" % RAM_MB, "-S", "-incoming", "defer",
                 "-qmp", "unix:%s,server=on,wait=on" % sock] + list(extra)
+        def limit():
+            if limit_as:
+                resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
         p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, start_new_session=True)
+                             stderr=subprocess.PIPE, start_new_session=True, preexec_fn=limit)
         res = {"config": config}
         q = None
         try:
@@ -425,7 +430,7 @@ def block_section(records, sid=3):
 
 
 def regressions(machine):
-    """(name, config, whole stream, extra destination args, expect, error text)"""
+    """(name, config, whole stream, extra destination args, expect, error text, RLIMIT_AS)"""
     ram = stream(machine, be64(F_EOS), eof=False)
     unattached = ["-drive", "if=none,id=mxd1,driver=null-co,size=1048576"]
     attached = unattached + ["-device", "virtio-blk-pci,drive=mxd1"]
@@ -435,12 +440,23 @@ def regressions(machine):
         # a block record for a drive no guest device uses aborted the destination
         # (stock too): bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE'
         ("blk-drive-without-device", "plain", ram + block_section(zero_chunk) + bytes([VM_EOF]),
-         unattached, "refused", "not writable here"),
+         unattached, "refused", "not writable here", None),
         ("blk-run-drive-without-device", "plain", ram + block_section(zero_run) + bytes([VM_EOF]),
-         unattached, "refused", "not writable here"),
+         unattached, "refused", "not writable here", None),
         # control: the same records load into a drive a guest device uses
         ("blk-control-drive-with-device", "plain",
-         ram + block_section(zero_chunk[:-8] + zero_run) + bytes([VM_EOF]), attached, "loaded", None),
+         ram + block_section(zero_chunk[:-8] + zero_run) + bytes([VM_EOF]), attached, "loaded", None,
+         None),
+        # MIG_CMD_PACKAGED (command 7) announcing 3.75 GiB, then the stream ends: the
+        # destination allocated all of it first and, under an address-space limit,
+        # died ("GLib: failed to allocate"); now refused
+        ("packaged-huge-length", "plain",
+         ram + bytes([VM_COMMAND]) + struct.pack(">HH", 7, 4) + be32(0xf0000000) + bytes(64),
+         [], "refused", "CMD_PACKAGED: Buffer receive fail", 3 << 30),
+        # control: a 3 MiB package (an EOF, then filler) loads, through several chunks
+        ("packaged-control-3mib", "plain",
+         ram + bytes([VM_COMMAND]) + struct.pack(">HH", 7, 4) + be32((3 << 20) + 5)
+         + bytes((3 << 20) + 5) + bytes([VM_EOF]), [], "loaded", None, 3 << 30),
     ]
 
 
@@ -573,8 +589,8 @@ def main():
                     finding(name, data, why)
                 else:
                     print("PASS ram-stream-%s" % name, flush=True)
-            for name, cfg, data, extra, expect, text in regressions(machine):
-                res = dest.run(data, cfg, extra=extra)
+            for name, cfg, data, extra, expect, text, limit_as in regressions(machine):
+                res = dest.run(data, cfg, extra=extra, limit_as=limit_as)
                 why = check(res, expect, text, None)
                 if why:
                     finding(name, data, why)

@@ -226,7 +226,7 @@ static void mx_fuzz_plant(int ret)
          * a signed overflow: QEMU builds with -fwrapv, which defines it)
          */
         volatile int shift = 27 + (int)strlen(plant);
-        volatile int v = 1 << shift;
+        volatile int v = 1 << shift;    /* volatile: kept */
 
         (void)v;
     } else {
