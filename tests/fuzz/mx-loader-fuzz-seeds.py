@@ -11,7 +11,7 @@ streams and every deterministic case), in a 'ram' section naming the fuzz VM's
 one RAM block "ram"; also a second 'ram' section part (an iteration), and the
 block records of tests/fuzz/mx-blk-record-corpus (after its 5 bytes of
 mode and device sizes) in a 'block' section for the
-VM's drive "d0", alone and after RAM.
+VM's drive "d0", alone and after RAM; each QEMU_VM_COMMAND once.
 
   mx-loader-fuzz-seeds.py DIR [--dict FILE]
 """
@@ -86,6 +86,18 @@ def main():
     # a stock zero chunk for "d1", the drive no device uses: refused (it aborted)
     seeds["blk-unattached-d1"] = (bytes([0]) + block_section(rsf.be64(0x09) + rsf.idstr("d1")
                                                              + rsf.be64(0x02)) + bytes([EOF]))
+    # every QEMU_VM_COMMAND once, after a loaded 'ram' section (postcopy ones reach
+    # their handlers in the fresh mode only; the persistent mode refuses them)
+    ram = ram_section(rsf.be64(rsf.F_EOS))
+    cmds = {"advise": (3, rsf.be64(1 << 12) + rsf.be64(1 << 12)), "open-return-path": (1, b""),
+            "ping": (2, rsf.be32(7)), "listen": (4, b""), "run": (5, b""),
+            "ram-discard": (6, b"\x00" + rsf.idstr("ram") + rsf.be64(0) + rsf.be64(4096)),
+            "packaged": (7, rsf.be32(1)), "enable-colo": (8, b""),
+            "recv-bitmap": (10, rsf.idstr("ram")), "resume": (9, b"")}
+    for name, (num, arg) in cmds.items():
+        tail = bytes([EOF]) if name == "packaged" else b""
+        seeds["cmd-" + name] = (bytes([0]) + ram + bytes([0x08]) + struct.pack(">HH", num, len(arg))
+                                + arg + tail + bytes([EOF]))
     for k, v in seeds.items():
         with open(os.path.join(out, k), "wb") as fh:
             fh.write(v)
