@@ -122,25 +122,20 @@ static bool mx_fuzz_setup(uint8_t mode)
     Error *err = NULL;
     int compress = mode & 3;
 
-    if (compress) {
-        st = g_new0(MigrationCapabilityStatus, 1);
-        st->capability = MIGRATION_CAPABILITY_COMPRESS;
-        st->state = true;
-        QAPI_LIST_PREPEND(caps, st);
-    }
-    if (mode & 4) {
-        st = g_new0(MigrationCapabilityStatus, 1);
-        st->capability = MIGRATION_CAPABILITY_XBZRLE;
-        st->state = true;
-        QAPI_LIST_PREPEND(caps, st);
-    }
-    if (caps) {
-        qmp_migrate_set_capabilities(caps, &err);
-        qapi_free_MigrationCapabilityStatusList(caps);
-        if (err) {
-            error_report_err(err);
-            return false;
-        }
+    /* both set, on or off: in persistent mode the last input's stay */
+    st = g_new0(MigrationCapabilityStatus, 1);
+    st->capability = MIGRATION_CAPABILITY_COMPRESS;
+    st->state = compress != 0;
+    QAPI_LIST_PREPEND(caps, st);
+    st = g_new0(MigrationCapabilityStatus, 1);
+    st->capability = MIGRATION_CAPABILITY_XBZRLE;
+    st->state = mode & 4;
+    QAPI_LIST_PREPEND(caps, st);
+    qmp_migrate_set_capabilities(caps, &err);
+    qapi_free_MigrationCapabilityStatusList(caps);
+    if (err) {
+        error_report_err(err);
+        return false;
     }
     params.has_decompress_threads = true;
     params.decompress_threads = mode & 8 ? 2 : 1;
