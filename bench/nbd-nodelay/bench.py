@@ -29,39 +29,24 @@ CELLS = [  # name, request size, in flight, requests
 ]
 
 
+TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "mx-e2e"))
+from mxe2e.benchio import cpu_s  # noqa: E402
+from mxe2e.qmp import QMP  # noqa: E402
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def qmp(sock, cmd, **args):
-    sock.sendall((json.dumps({"execute": cmd, "arguments": args}) + "\n").encode())
-    buf = b""
-    while True:
-        buf += sock.recv(65536)
-        for line in buf.split(b"\n"):
-            if line.strip():
-                r = json.loads(line)
-                if "return" in r or "error" in r:
-                    if "error" in r:
-                        raise RuntimeError("%s: %s" % (cmd, r["error"]["desc"]))
-                    return r["return"]
-
-
 def thread_cpu(pid):
-    tck = os.sysconf("SC_CLK_TCK")
+    """CPU-seconds of the main thread, the iothreads and the other threads."""
     out = {}
-    for tid in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
-                comm = f.read().strip()
-            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                st = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        cpu = (int(st[11]) + int(st[12])) / tck
-        group = "main" if tid == str(pid) else ("iothread" if comm.startswith("IO ") else "other")
+    for name, cpu in cpu_s(pid)[1].items():
+        group = ("main" if name.startswith("qemu-system") else
+                 "iothread" if name.startswith("IO ") else "other")
         out[group] = out.get(group, 0.0) + cpu
     return out
 
@@ -75,18 +60,13 @@ def run_cell(qemu, extra, img, cell, tmp):
                           "-qmp", "unix:%s,server=on,wait=off" % qsock] + extra,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            if os.path.exists(qsock):
-                break
-            time.sleep(0.05)
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(qsock)
-        s.recv(65536)
-        qmp(s, "qmp_capabilities")
-        qmp(s, "blockdev-add", driver="raw", **{"node-name": "d0"},
-            file={"driver": "file", "filename": img})
-        qmp(s, "nbd-server-start", addr={"type": "inet", "data": {"host": "127.0.0.1", "port": str(port)}})
-        qmp(s, "block-export-add", type="nbd", id="e0", **{"node-name": "d0"}, writable=True, name="d0")
+        q = QMP.connect(qsock)
+        q.cmd("blockdev-add", {"driver": "raw", "node-name": "d0",
+                               "file": {"driver": "file", "filename": img}})
+        q.cmd("nbd-server-start", {"addr": {"type": "inet",
+                                            "data": {"host": "127.0.0.1", "port": str(port)}}})
+        q.cmd("block-export-add", {"type": "nbd", "id": "e0", "node-name": "d0",
+                                   "writable": True, "name": "d0"})
         c0 = thread_cpu(p.pid)
         t0 = time.monotonic()
         subprocess.run(["qemu-img", "bench", "-w", "-n", "-c", str(count), "-d", str(depth),
@@ -94,9 +74,8 @@ def run_cell(qemu, extra, img, cell, tmp):
                        check=True, stdout=subprocess.DEVNULL)
         dt = time.monotonic() - t0
         c1 = thread_cpu(p.pid)
-        conns = [e for e in qmp(s, "query-block-exports") if e["id"] == "e0"]
-        qmp(s, "quit")
-        s.close()
+        q.cmd("quit")
+        q.close()
         cpu = {k: c1.get(k, 0) - c0.get(k, 0) for k in set(c0) | set(c1)}
         return {"cell": name, "seconds": dt, "rps": count / dt, "cpu": cpu}
     finally:
