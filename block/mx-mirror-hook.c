@@ -54,7 +54,8 @@ void mx_mirror_set_batch_getter(unsigned (*getter)(void))
     mx_mirror_batch_getter = getter;
 }
 
-bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns, uint64_t dirty,
+bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns,
+                          BdrvDirtyBitmap *bitmap,
                           int in_flight, int max_in_flight, int buf_free,
                           bool error, int64_t last_pause_ns,
                           int64_t slice_ns)
@@ -63,21 +64,22 @@ bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns, uint64_t dirty,
         .done = done,
         .batch = mx_mirror_batch_getter ? mx_mirror_batch_getter()
                                         : MX_MIRROR_BATCH_DEFAULT,
-        .delay_ns = delay_ns, .dirty = dirty,
+        .delay_ns = delay_ns,
         .in_flight = in_flight, .max_in_flight = max_in_flight,
         .buf_free = buf_free, .error = error, .slice_ns = slice_ns,
     };
     MxMirrorBatchWhy why;
 
     if (in.batch <= MX_MIRROR_BATCH_STOCK) {
-        return false;   /* stock: no clock read, no trace */
+        return false;   /* stock: no count, no clock read, no trace */
     }
+    in.dirty = bdrv_get_dirty_count(bitmap);
     in.since_pause_ns = qemu_clock_get_ns(QEMU_CLOCK_REALTIME) -
                         last_pause_ns;
     why = mx_mirror_batch_next(&in);
     if (why != MX_MIRROR_BATCH_MORE) {
         trace_mx_mirror_batch(done, in.batch, mx_mirror_batch_why_str(why),
-                              dirty, in_flight, buf_free);
+                              in.dirty, in_flight, buf_free);
         return false;
     }
     return true;

@@ -54,9 +54,11 @@ bool mx_mirror_batch_param_valid(uint64_t v);
  * Glue (block/mx-mirror-hook.c): after an area of the turn was started,
  * whether to start the next one (the rule above, with mirror-batch from the
  * getter migration registers, the clock and a trace event when the turn
- * ends).  @last_pause_ns: when the job last yielded, QEMU_CLOCK_REALTIME.
+ * ends).  @bitmap: the job's dirty bitmap, counted only when mirror-batch
+ * is above 1.  @last_pause_ns: when the job last yielded, QEMU_CLOCK_REALTIME.
  */
-bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns, uint64_t dirty,
+bool mx_mirror_batch_more(unsigned done, uint64_t delay_ns,
+                          BdrvDirtyBitmap *bitmap,
                           int in_flight, int max_in_flight, int buf_free,
                           bool error, int64_t last_pause_ns,
                           int64_t slice_ns);
