@@ -35,6 +35,11 @@ bool mx_blk_next_dirty(BdrvDirtyBitmap *bm, int64_t from, int64_t total,
 uint64_t mx_blk_put_run(QEMUFile *f, const char *name, uint64_t sector,
                         int nr_sectors, const uint8_t *buf, bool zero_blocks);
 /*
+ * Source: the payload of a record, @len bytes at @buf, written to @f
+ * before this returns (so the caller may free @buf), without a copy.
+ */
+void mx_blk_put_payload(QEMUFile *f, const uint8_t *buf, size_t len);
+/*
  * Destination: the rest of a dirty run record at @sector with @flags, for
  * device @blk of @total_sectors: its length, checked, then its data,
  * written.  0, or a negative errno (reported) and nothing written.
