@@ -75,18 +75,6 @@ uint64_t mx_blk_put_run(QEMUFile *f, const char *name, uint64_t sector,
     return len;
 }
 
-void mx_blk_put_payload(QEMUFile *f, const uint8_t *buf, size_t len)
-{
-    /*
-     * Not copied into the stream's 32 KiB buffer (and written out in 32 KiB
-     * pieces): queued as it is, then written with the record's header in
-     * one writev, before the caller frees @buf.  The same bytes go on the
-     * wire.
-     */
-    qemu_put_buffer_async(f, buf, len, false);
-    qemu_fflush(f);
-}
-
 int mx_blk_load_run(QEMUFile *f, BlockBackend *blk, const char *name,
                     uint64_t sector, int flags, int64_t total_sectors)
 {

@@ -14,6 +14,7 @@
 #include "block/dirty-bitmap.h"
 #include "qemu-file.h"
 #include "mx-blk-record.h"
+#include "mx-blk-put.h"
 
 /* mig-block-size of this migration; < MX_BLK_CHUNK sends dirty runs */
 uint64_t mx_blk_granularity(void);
@@ -34,11 +35,6 @@ bool mx_blk_next_dirty(BdrvDirtyBitmap *bm, int64_t from, int64_t total,
  */
 uint64_t mx_blk_put_run(QEMUFile *f, const char *name, uint64_t sector,
                         int nr_sectors, const uint8_t *buf, bool zero_blocks);
-/*
- * Source: the payload of a record, @len bytes at @buf, written to @f
- * before this returns (so the caller may free @buf), without a copy.
- */
-void mx_blk_put_payload(QEMUFile *f, const uint8_t *buf, size_t len);
 /*
  * Destination: the rest of a dirty run record at @sector with @flags, for
  * device @blk of @total_sectors: its length, checked, then its data,
