@@ -13,9 +13,10 @@
 
 /*
  * Source: the data of a record, @len bytes at @buf, after its header.  It
- * counts against @f's rate limit like qemu_put_buffer() and is written to
- * the channel, with everything queued before it, before this returns: the
- * caller may free or reuse @buf at once.
+ * counts against @f's rate limit like qemu_put_buffer().  From 32 KiB up it
+ * is not copied: it is written to the channel, with everything queued
+ * before it, before this returns.  Either way the caller may free or reuse
+ * @buf at once.
  */
 void mx_blk_put_payload(QEMUFile *f, const uint8_t *buf, size_t len);
 

@@ -1,8 +1,9 @@
 /*
  * qemu-mx: unit test of mx_blk_put_payload() (migration/mx-blk-put.c):
- * a block migration record's data leaves without a copy, and must be on
- * the channel, in order, when the call returns, since the caller frees the
- * buffer right after; it counts against the stream's rate limit.
+ * a block migration record's data of 32 KiB or more leaves without a copy,
+ * and must be on the channel, in order, when the call returns, since the
+ * caller frees the buffer right after; a smaller one is copied into the
+ * stream's buffer; either counts against the stream's rate limit.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -74,7 +75,8 @@ static void test_payload_records_in_order(void)
     QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
     g_autofree uint8_t *data = g_malloc(CHUNK);
     g_autofree uint8_t *want = g_malloc(CHUNK);
-    const size_t lens[] = { 512, 4096, 65536, CHUNK, 4096 * 3 };
+    /* copied (below 32 KiB) and not, mixed */
+    const size_t lens[] = { 512, 4096, 65536, CHUNK, 4096 * 3, 32768, 32767 };
     size_t off = 0;
     int i;
 
@@ -94,6 +96,31 @@ static void test_payload_records_in_order(void)
         off += 4 + lens[i];
     }
     g_assert_cmpuint(bioc->usage, ==, off);
+
+    qemu_fclose(f);
+    object_unref(OBJECT(bioc));
+}
+
+/*
+ * A small run (a 4 KiB record at mig-block-size 4096) is copied and shares
+ * the stream's buffer with the records around it: no writev of its own.
+ */
+static void test_payload_small_is_buffered(void)
+{
+    QIOChannelBuffer *bioc = qio_channel_buffer_new(0);
+    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    g_autofree uint8_t *data = g_malloc(4096);
+    g_autofree uint8_t *want = g_malloc(4096);
+
+    fill(data, 4096, 9);
+    memcpy(want, data, 4096);
+    qemu_put_be32(f, 4096);
+    mx_blk_put_payload(f, data, 4096);
+    memset(data, 0xee, 4096);
+    g_assert_cmpuint(bioc->usage, ==, 0);
+    qemu_fflush(f);
+    g_assert_cmpuint(bioc->usage, ==, 4 + 4096);
+    g_assert(memcmp(bioc->data + 4, want, 4096) == 0);
 
     qemu_fclose(f);
     object_unref(OBJECT(bioc));
@@ -126,6 +153,8 @@ int main(int argc, char **argv)
                     test_payload_written_on_return);
     g_test_add_func("/mx-blk-put/records-in-order",
                     test_payload_records_in_order);
+    g_test_add_func("/mx-blk-put/small-is-buffered",
+                    test_payload_small_is_buffered);
     g_test_add_func("/mx-blk-put/rate-limit", test_payload_rate_limit);
     return g_test_run();
 }
