@@ -44,6 +44,12 @@ def row(runs):
         "READY s": fmt(med([x.get("mirror_ready_s") for x in m])),
         "total s": fmt(med(conv_t)) if conv_t else "- (cap %s)" % fmt(med([x.get("total_time_s") for x in m])),
         "downtime ms": fmt(med([x.get("downtime_ms") for x in m]), 0),
+        # the same clock for every flow: source STOP to destination completed
+        "guest downtime ms": fmt(med([x.get("guest_downtime_ms") for x in m]), 0),
+        "pause ms": fmt(med([(r.get("switchover") or {}).get("pause_ms") for r in runs]), 0),
+        "backlog at pause KiB": fmt(med([x.get("mirror_backlog_at_pause") / 1024.0
+                                         if x.get("mirror_backlog_at_pause") is not None else None
+                                         for x in m]), 0),
         "disk MiB (job)": fmt(med(mib("disk_transferred_bytes")), 0),
         "wire MiB": fmt(med(mib("wire_bytes")), 0),
         "guest write MiB/s (copy)": fmt(med([x.get("copy_write_mibps") for x in m])),

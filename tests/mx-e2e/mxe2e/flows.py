@@ -17,7 +17,7 @@ from . import faults, measure
 from .netns import LinkPair
 from .util import (HarnessError, Timeout, Log, GUEST_DIR, E2E_DIR, RUNS_DIR, now_iso,
                    timestamp, run, install_signal_handlers)
-from .vm import VM, qemu_version, qemu_kind, parse_kv
+from .vm import VM, READ_CAP_GROUP, qemu_version, qemu_kind, parse_kv
 
 MIG_PORT = 4444
 NBD_PORT = 10809
@@ -80,6 +80,12 @@ DEFAULTS = {
     "src_io_throttle": {},    # storage: block_set_io_throttle arguments for the source's
                               # drive0 before the mirror starts (a user's own limits; the
                               # query-block limits before and after the job are recorded)
+    "src_read_cap_mibs": 0,   # slow source storage (issue 16 benchmark 2): the source
+                              # image's reads capped at this many MiB/s by a throttle filter
+                              # node under the format node (-object throttle-group x-bps-read),
+                              # so the mirror's reads and the guest's share it; writes are not
+                              # capped, the device has no limit of its own; lifted before a
+                              # verification pass on the source
     "mirror_ready_cap_s": 0,  # storage: give up waiting for READY after this long (0: the
                               # flow timeout); the run then ends with converged=false, the
                               # mirror cancelled, the source guest verified
@@ -311,7 +317,9 @@ class FlowRun:
                 mem_mb=self.sc["mem_mb"], accel=self.accel, smp=self.sc["smp"], kernel=k, initrd=i,
                 append_params=self.guest_params(), disk=disk, disk_format=self.sc["disk_format"],
                 cache=self.sc["cache"], incoming=incoming, paused=paused, shm_backend=shm,
-                clock=self.clock, log=self.log, extra_args=list(self.sc["qemu_args"] or []))
+                clock=self.clock, log=self.log, extra_args=list(self.sc["qemu_args"] or []),
+                read_cap_bps=(float(self.sc["src_read_cap_mibs"] or 0) * 1048576
+                              if side == "src" else 0))
         self.vms[name] = vm
         vm.start()
         return vm
@@ -468,6 +476,7 @@ class FlowRun:
 
     def verify(self, vm):
         self.set_phase("verify")
+        vm.lift_read_cap()
         sc = self.sc
         timeout = 120 + 2 * (sc["disk_mb"] or 0) * (4096.0 / max(sc["bs"], 4096)) + sc["ram_mb"] / 2.0
         done = vm.verify(timeout)
@@ -727,6 +736,10 @@ def _mig_mirror(c):
         t.update(sc["src_io_throttle"])
         src.qmp.cmd("block_set_io_throttle", dict(t, device="drive0"))
     fr.record["block_limits_before"] = drive_limits(src)
+    if src.read_cap_bps:
+        # the slow storage under the source image: the throttle filter's group
+        fr.record["src_read_cap_bps"] = src.qmp.cmd(
+            "qom-get", path=READ_CAP_GROUP, property="limits").get("bps-read")
     _guest_latency(fr, src, None)      # the agent's latency window starts now
     start_mirror(fr, src, job, c.pre_switchover)
     try:
@@ -754,6 +767,12 @@ def _mig_cancel_mirror(c):
     reaches the destination), then libvirt's clean-up."""
     fr, src, job = c.fr, c.src, c.job
     fr.set_phase("mirror-cancel")
+    if c.pre_switchover:
+        # what the mirror still had to copy with the guest stopped (one query,
+        # about a millisecond of the pause; libvirt asks query-block-jobs too)
+        for j in src.qmp.cmd("query-block-jobs"):
+            if j.get("device") == job:
+                fr.record["metrics"]["mirror_backlog_at_pause"] = j.get("len", 0) - j.get("offset", 0)
     t = time.monotonic()
     src.qmp.cmd("block-job-cancel", device=job)
     ev = src.qmp.wait_event(("BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED"), 300,
@@ -764,6 +783,43 @@ def _mig_cancel_mirror(c):
         raise HarnessError("mirror job ended with error: %s" % ev["data"]["error"])
     fr.record["metrics"]["disk_transferred_bytes"] = ev["data"].get("offset")
     _mirror_cleanup(fr, src, job, c.pre_switchover)
+
+
+def _ev_time(vm, event, status=None):
+    """QEMU's wall-clock timestamp (s) of vm's last event `event` (with
+    data.status == status), or None."""
+    t = None
+    for ev in list(vm.qmp.events):
+        if ev.get("event") != event:
+            continue
+        if status is not None and (ev.get("data") or {}).get("status") != status:
+            continue
+        ts = ev.get("timestamp") or {}
+        t = ts.get("seconds", 0) + ts.get("microseconds", 0) / 1e6
+    return t
+
+
+def switchover_times(src, dst):
+    """Where a switchover's time went, from both QEMUs' event timestamps (one
+    host, one clock).  query-migrate's downtime is the source's view: with
+    return-path on (libvirt's storage migration) it ends when the destination
+    has loaded everything, without it (a plain RAM migration) when the source
+    has sent everything, so the two flows' figures are not comparable.
+    guest_downtime_ms is the same for every flow: the source's STOP to the
+    destination's MIGRATION completed (the guest could run there)."""
+    t_stop = _ev_time(src, "STOP")
+    t_pre = _ev_time(src, "MIGRATION", "pre-switchover")
+    t_dev = _ev_time(src, "MIGRATION", "device")
+    t_src = _ev_time(src, "MIGRATION", "completed")
+    t_dst = _ev_time(dst, "MIGRATION", "completed")
+
+    def ms(a, b):
+        return round((b - a) * 1000.0, 1) if a is not None and b is not None else None
+    return {"guest_downtime_ms": ms(t_stop, t_dst),
+            "stop_to_pause_ms": ms(t_stop, t_pre),       # vm_stop: drain + flush
+            "pause_ms": ms(t_pre, t_dev),                # pre-switchover: mirror cancel etc.
+            "final_ms": ms(t_dev if t_dev is not None else t_stop, t_src),  # RAM + devices
+            "dst_after_src_ms": ms(t_src, t_dst)}        # destination still loading
 
 
 def _mig_finish(c, m):
@@ -788,6 +844,9 @@ def _mig_finish(c, m):
     # the destination must be fully in (paused, because of -S)
     dm = fr.wait_migration(dst, 120)
     fr.record["query_migrate_dst_final"] = dm
+    sw = switchover_times(src, dst)
+    fr.record["metrics"]["guest_downtime_ms"] = sw.pop("guest_downtime_ms")
+    fr.record["switchover"] = sw
     fr.record["metrics"]["total_time_s"] = round(fr.clock(), 3)
     fr.sampler.stop()
     fr.set_phase("done")

@@ -17,6 +17,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 _version_cache = {}
 
 
+# throttle-group object of a source with a read cap (scenario src_read_cap_mibs)
+READ_CAP_GROUP = "mx-src-read-cap"
+
+
 def qemu_version(binary):
     if binary not in _version_cache:
         p = run([binary, "--version"], timeout=30)
@@ -176,7 +180,7 @@ class VM:
     def __init__(self, name, qemu, rundir, link=None, side="src", mem_mb=256, accel="tcg",
                  smp=1, kernel=None, initrd=None, append_params=None, disk=None,
                  disk_format="qcow2", cache="none", incoming=False, paused=False,
-                 shm_backend=False, clock=None, log=None, extra_args=None):
+                 shm_backend=False, clock=None, log=None, extra_args=None, read_cap_bps=0):
         self.name = name
         self.qemu = qemu
         self.rundir = rundir
@@ -199,6 +203,9 @@ class VM:
         self.clock = clock or (lambda: 0.0)
         self.log = log or (lambda *a: None)
         self.extra_args = extra_args or []
+        # slow storage: the image's reads capped by a throttle filter node between
+        # the format node and the file (not a device limit: query-block shows none)
+        self.read_cap_bps = int(read_cap_bps or 0)
         self.proc = None
         self.qmp = None
         self.serial = None
@@ -238,7 +245,14 @@ class VM:
             append = ["console=ttyS0", "quiet", "panic=-1", "no_timer_check"]
             append += ["mx.%s=%s" % (k, v) for k, v in self.append_params.items() if v is not None]
             a += ["-append", " ".join(append)]
-        if self.disk:
+        if self.disk and self.read_cap_bps:
+            a += ["-object", "throttle-group,id=%s,x-bps-read=%d" % (READ_CAP_GROUP, self.read_cap_bps),
+                  "-drive", "driver=%s,file.driver=throttle,file.throttle-group=%s,"
+                  "file.file.driver=file,file.file.filename=%s,if=none,id=drive0,"
+                  "node-name=node-drive0,cache=%s" % (self.disk_format, READ_CAP_GROUP,
+                                                      self.disk, self.cache),
+                  "-device", "virtio-blk-pci,drive=drive0,id=vblk0"]
+        elif self.disk:
             a += ["-drive", "file=%s,format=%s,if=none,id=drive0,node-name=node-drive0,cache=%s" % (
                 self.disk, self.disk_format, self.cache),
                   "-device", "virtio-blk-pci,drive=drive0,id=vblk0"]
@@ -247,6 +261,13 @@ class VM:
         if self.incoming:
             a += ["-incoming", "defer"]
         return a + list(self.extra_args)
+
+    def lift_read_cap(self):
+        """Take the slow-storage read cap off (before a full verification pass)."""
+        if self.read_cap_bps and self.qmp:
+            self.qmp.cmd("qom-set", path=READ_CAP_GROUP, property="limits",
+                         value={"bps-read": 0})
+            self.read_cap_bps = 0
 
     def start(self, timeout=30):
         qmp_l = Listener(self.qmp_path)
