@@ -63,6 +63,7 @@ struct MxIoqosTarget {
 };
 
 static MxIoqosConfigFn *config_source;
+static MxIoqosMigratingFn *migrating_source;
 static QemuMutex mx_ioqos_lock;
 static QLIST_HEAD(, MxIoqosTarget) running = QLIST_HEAD_INITIALIZER(running);
 static MxIoqosJobStats finished[MX_IOQOS_KEEP_FINISHED];
@@ -84,9 +85,20 @@ void mx_ioqos_get_config(MxIoqosConfig *cfg)
     cfg->enabled = true;
     cfg->floor = MX_IOQOS_FLOOR_DEFAULT;
     cfg->step = MX_IOQOS_STEP_DEFAULT;
+    cfg->tail_ms = MX_IOQOS_TAIL_DEFAULT;
     if (config_source) {
         config_source(cfg);
     }
+}
+
+void mx_ioqos_set_migrating_source(MxIoqosMigratingFn *fn)
+{
+    migrating_source = fn;
+}
+
+bool mx_ioqos_migrating(void)
+{
+    return migrating_source ? migrating_source() : false;
 }
 
 int mx_ioqos_get_stats(MxIoqosJobStats *out, int max)
@@ -327,9 +339,14 @@ static void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
     }
     trace_mx_ioqos_decide(tgt_id(t), mx_ioqos_verdict_str(v), backlog,
                           st->copy_rate, st->write_rate, st->limit, ready);
+    if (st->tail) {
+        trace_mx_ioqos_tail(tgt_id(t), mx_ioqos_verdict_str(v), backlog,
+                            st->small, st->copy_rate, st->limit);
+    }
     qemu_mutex_lock(&mx_ioqos_lock);
     t->stats.limit = st->limit;
     t->stats.steps = st->steps;
+    t->stats.tail_steps = st->tail_steps;
     t->stats.throttled_ns = st->throttled_ns;
     t->stats.backlog = backlog;
     qemu_mutex_unlock(&mx_ioqos_lock);
@@ -373,6 +390,7 @@ void mx_ioqos_target_stop(MxIoqosTarget *t, MxIoqosState *st)
     qemu_mutex_lock(&mx_ioqos_lock);
     t->stats.limit = 0;
     t->stats.steps = st->steps;
+    t->stats.tail_steps = st->tail_steps;
     t->stats.throttled_ns = st->throttled_ns;
     qemu_mutex_unlock(&mx_ioqos_lock);
 }

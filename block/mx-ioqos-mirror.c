@@ -64,6 +64,8 @@ void mx_ioqos_job_tick(MxIoqosJob *j, uint64_t backlog, bool ready)
     progress_get_snapshot(&j->job->job.progress, &s.copied, &total);
     s.written = qatomic_read(&j->written);
     s.ready = ready;
+    /* libvirt migrates RAM once every mirror is READY: the switchover is near */
+    s.migrating = mx_ioqos_migrating();
     mx_ioqos_target_step(j->target, &j->st, &s);
 }
 

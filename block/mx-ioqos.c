@@ -14,6 +14,16 @@
  * take (a step down right after it) doubles the calm time before the next
  * one, so a guest that writes faster than the link is probed rarely.
  *
+ * Tail mode (block-qos-tail, on by default): while an outgoing migration
+ * runs and the job is READY, the switchover is near, and what the backlog
+ * holds when the guest stops is copied in the downtime (libvirt cancels the
+ * mirror at pre-switchover).  Then "small" means within what the copy
+ * drains in tail_ms at its capacity (at least MX_IOQOS_TAIL_MIN; a READY
+ * mirror sleeps 100 ms when it has caught up, so a backlog of the guest's
+ * writes of 100 ms is normal), a shrinking backlog only
+ * counts if it gets there within a period, a limit goes on after one such
+ * period instead of MX_IOQOS_PATIENCE, and the limit is not raised.
+ *
  * Copyright (c) 2026 qemu-mx developers
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -78,7 +88,7 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
 {
     int64_t dt;
     uint64_t copied, written, floor, lim;
-    bool small, shrunk;
+    bool small, shrunk, tail;
     unsigned step;
 
     if (!st->started) {
@@ -96,7 +106,23 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
     st->copy_rate = per_second(copied, dt);
     st->write_rate = per_second(written, dt);
     st->shrink = (int64_t)st->period_backlog - (int64_t)s->backlog;
-    st->small = MAX(MX_IOQOS_SMALL_MIN, st->copy_rate / MX_IOQOS_SMALL_DIV);
+    /*
+     * What the copy drains when it has work queued.  A READY copy that keeps
+     * up copies only what the guest writes, so its copy rate then says
+     * nothing about the link: keep the last busy period's.
+     */
+    if (s->backlog > st->copy_rate / MX_IOQOS_SMALL_DIV || !st->capacity) {
+        st->capacity = st->copy_rate;
+    }
+    tail = cfg->enabled && cfg->tail_ms && s->ready && s->migrating;
+    st->tail = tail;
+    if (tail) {
+        st->small = MAX(MX_IOQOS_TAIL_MIN,
+                        (uint64_t)((double)st->capacity * cfg->tail_ms / 1000));
+    } else {
+        st->small = MAX(MX_IOQOS_SMALL_MIN,
+                        st->copy_rate / MX_IOQOS_SMALL_DIV);
+    }
     if (st->limit) {
         st->throttled_ns += dt;
     }
@@ -114,6 +140,11 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
     /* Clearly shrunk: the guest re-dirtied at most 7/8 of what was copied */
     shrunk = st->shrink > 0 &&
              (uint64_t)st->shrink * MX_IOQOS_CLEAR_DIV >= copied;
+    if (tail) {
+        /* near the switchover only a shrink that reaches the bound counts */
+        shrunk = st->shrink > 0 &&
+                 s->backlog <= st->small + (uint64_t)st->shrink;
+    }
 
     if (!st->limit) {
         st->calm = 0;
@@ -122,7 +153,8 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
             return MX_IOQOS_QUIET;
         }
         /* A guest writing no faster than the floor cannot be helped */
-        if (st->write_rate <= floor || ++st->strikes < MX_IOQOS_PATIENCE) {
+        if (st->write_rate <= floor ||
+            ++st->strikes < (tail ? 1 : MX_IOQOS_PATIENCE)) {
             return MX_IOQOS_WATCH;
         }
         st->strikes = 0;
@@ -130,6 +162,7 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
         lim = percent_of(MIN(st->write_rate, st->copy_rate), 100 - step);
         st->limit = MAX(lim, floor);
         st->steps++;
+        st->tail_steps += tail;
         return MX_IOQOS_ENGAGE;
     }
 
@@ -138,6 +171,11 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
         /* The guest no longer uses much of the limit: take it off */
         if (st->write_rate * 2 < st->limit) {
             return release(st);
+        }
+        if (tail) {
+            /* the switchover is near: no raise (nor a calm count) now */
+            st->calm = 0;
+            return MX_IOQOS_HOLD;
         }
         if (++st->calm < (MX_IOQOS_CALM << st->backoff)) {
             return MX_IOQOS_HOLD;
@@ -174,5 +212,6 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
     st->raised = false;
     st->limit = lim;
     st->steps++;
+    st->tail_steps += tail;
     return MX_IOQOS_STEP;
 }

@@ -76,6 +76,11 @@ void mx_blk_ioqos_tick(MxBlkIoqos *q, uint64_t dirty, bool bulk_done)
     }
     s.written = q->written;
     s.ready = true;
+    /*
+     * Not the mirror's tail mode: here the copy is the migration itself,
+     * whose own convergence check decides the switchover.
+     */
+    s.migrating = false;
     mx_ioqos_target_step(q->target, &q->st, &s);
 }
 

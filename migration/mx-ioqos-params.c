@@ -28,11 +28,19 @@ static void mx_ioqos_config(MxIoqosConfig *cfg)
     cfg->enabled = p->block_qos;
     cfg->floor = p->block_qos_floor;
     cfg->step = p->block_qos_step;
+    cfg->tail_ms = p->block_qos_tail;
+}
+
+/* An outgoing migration between its setup and its end (mirror jobs' tail mode) */
+static bool mx_ioqos_outgoing(void)
+{
+    return migration_is_running(qatomic_read(&migrate_get_current()->state));
 }
 
 static void __attribute__((constructor)) mx_ioqos_params_register(void)
 {
     mx_ioqos_set_config_source(mx_ioqos_config);
+    mx_ioqos_set_migrating_source(mx_ioqos_outgoing);
 }
 
 static const MxParam mx_ioqos_param_list[] = {
@@ -54,6 +62,13 @@ static const MxParam mx_ioqos_param_list[] = {
                   stringify(MX_IOQOS_STEP_MIN) " to "
                   stringify(MX_IOQOS_STEP_MAX),
         .unit = " %",
+    }, {
+        .id = MIGRATION_PARAMETER_BLOCK_QOS_TAIL,
+        .kind = MX_PARAM_UINT32, MX_PARAM_FIELDS(block_qos_tail),
+        .min = 0, .max = MX_IOQOS_TAIL_MAX,
+        .expect = "a time in milliseconds from 0 (off) to "
+                  stringify(MX_IOQOS_TAIL_MAX),
+        .unit = " ms",
     },
 };
 
@@ -75,6 +90,7 @@ void mx_ioqos_fill_info(MigrationInfo *info)
         q->active = st[i].active;
         q->limit = st[i].limit;
         q->steps = st[i].steps;
+        q->tail_steps = st[i].tail_steps;
         q->throttled_ms = st[i].throttled_ns / SCALE_MS;
         q->backlog = st[i].backlog;
         QAPI_LIST_APPEND(tail, q);
@@ -92,11 +108,12 @@ void mx_ioqos_hmp_info_migrate(Monitor *mon, MigrationInfo *info)
         BlockQosInfo *q = l->value;
 
         monitor_printf(mon, "block-qos %s (%s, %s): write limit %" PRIu64
-                       " bytes/s, %" PRIu64 " steps, throttled %" PRIu64
-                       " ms, backlog %" PRIu64 " bytes\n",
+                       " bytes/s, %" PRIu64 " steps (%" PRIu64 " in tail mode),"
+                       " throttled %" PRIu64 " ms, backlog %" PRIu64
+                       " bytes\n",
                        q->job_id, q->device,
                        q->active ? "running" : "finished", q->limit,
-                       q->steps, q->throttled_ms, q->backlog);
+                       q->steps, q->tail_steps, q->throttled_ms, q->backlog);
     }
 }
 

@@ -23,6 +23,8 @@ extern const MxParamsOps mx_ioqos_params;
     DEFINE_PROP_SIZE("block-qos-floor", MigrationState, \
                      parameters.block_qos_floor, MX_IOQOS_FLOOR_DEFAULT), \
     DEFINE_PROP_UINT8("block-qos-step", MigrationState, \
-                      parameters.block_qos_step, MX_IOQOS_STEP_DEFAULT)
+                      parameters.block_qos_step, MX_IOQOS_STEP_DEFAULT), \
+    DEFINE_PROP_UINT32("block-qos-tail", MigrationState, \
+                       parameters.block_qos_tail, MX_IOQOS_TAIL_DEFAULT)
 
 #endif

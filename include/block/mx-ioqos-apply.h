@@ -23,6 +23,15 @@ typedef void MxIoqosConfigFn(MxIoqosConfig *cfg);
 void mx_ioqos_set_config_source(MxIoqosConfigFn *fn);
 void mx_ioqos_get_config(MxIoqosConfig *cfg);
 
+/*
+ * Whether an outgoing migration runs (its RAM is being copied, the
+ * switchover comes next): the mirror path's tail mode (block-qos-tail).
+ * False where no source is set (the tools).  Any thread.
+ */
+typedef bool MxIoqosMigratingFn(void);
+void mx_ioqos_set_migrating_source(MxIoqosMigratingFn *fn);
+bool mx_ioqos_migrating(void);
+
 /* Statistics of one copy, running or finished */
 typedef struct MxIoqosJobStats {
     char job_id[64];
@@ -30,6 +39,7 @@ typedef struct MxIoqosJobStats {
     bool active;            /* the copy still runs */
     uint64_t limit;         /* write bytes/s now; 0: none */
     uint64_t steps;
+    uint64_t tail_steps;    /* of the steps, those of tail mode */
     int64_t throttled_ns;
     uint64_t backlog;       /* at the last decision */
 } MxIoqosJobStats;

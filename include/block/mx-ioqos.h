@@ -29,6 +29,14 @@
 #define MX_IOQOS_SMALL_MIN      (4ULL << 20)
 /* "Clearly shrunk": by at least 1/MX_IOQOS_CLEAR_DIV of the bytes copied */
 #define MX_IOQOS_CLEAR_DIV      8
+/*
+ * Tail mode (block-qos-tail): while an outgoing migration runs, a READY
+ * copy's backlog is kept within what the copy drains in tail_ms at its
+ * capacity (the copy rate of the last period it was busy: backlog above
+ * 1/MX_IOQOS_SMALL_DIV s of copy), but at least this much (what is left
+ * when the guest stops is downtime)
+ */
+#define MX_IOQOS_TAIL_MIN       (1ULL << 20)
 
 /* Parameter ranges and defaults (migration parameters block-qos-*) */
 #define MX_IOQOS_FLOOR_MIN      (64ULL << 10)
@@ -37,11 +45,14 @@
 #define MX_IOQOS_STEP_MIN       1
 #define MX_IOQOS_STEP_MAX       90
 #define MX_IOQOS_STEP_DEFAULT   25
+#define MX_IOQOS_TAIL_MAX       1000
+#define MX_IOQOS_TAIL_DEFAULT   100
 
 typedef struct MxIoqosConfig {
     bool enabled;
     uint64_t floor;         /* bytes/s, the lowest write limit */
     unsigned step;          /* percent the limit drops per step */
+    unsigned tail_ms;       /* tail mode bound, ms of copy; 0: off */
 } MxIoqosConfig;
 
 /* One measurement; the byte counts run on from the start of the job */
@@ -51,6 +62,8 @@ typedef struct MxIoqosSample {
     uint64_t copied;        /* bytes the job copied so far */
     uint64_t written;       /* bytes the guest wrote so far */
     bool ready;             /* the job reached READY */
+    bool migrating;         /* an outgoing migration runs (RAM is being
+                             * copied, the switchover comes next) */
 } MxIoqosSample;
 
 typedef enum MxIoqosVerdict {
@@ -81,11 +94,15 @@ typedef struct MxIoqosState {
     /* statistics */
     uint64_t steps;         /* limit changes (engage, step, raise, release) */
     int64_t throttled_ns;   /* time with a limit on */
+    uint64_t tail_steps;    /* of the steps, those taken in tail mode */
+    uint64_t capacity;      /* bytes/s the copy drained when last busy */
+    bool tail;              /* the last decision was in tail mode */
     /* figures of the last period, for traces and stats */
     uint64_t copy_rate;     /* bytes/s */
     uint64_t write_rate;    /* bytes/s */
     int64_t shrink;         /* bytes the backlog fell (negative: grew) */
-    uint64_t small;         /* the "small backlog" bound used */
+    uint64_t small;         /* the "small backlog" bound used (in tail
+                             * mode: the tail bound) */
 } MxIoqosState;
 
 void mx_ioqos_init(MxIoqosState *st);

@@ -32,6 +32,7 @@ typedef struct Sim {
     double link;            /* bytes/s the copy drains */
     double demand;          /* bytes/s the guest wants to write */
     bool ready;
+    bool migrating;         /* an outgoing migration runs (tail mode) */
     int counts[MX_IOQOS__MAX];
     uint64_t min_limit;     /* lowest limit seen while engaged */
     uint64_t max_backlog_ready;  /* largest backlog seen after READY */
@@ -44,6 +45,7 @@ static void sim_init(Sim *s, double disk, double link, double demand)
     s->cfg.enabled = true;
     s->cfg.floor = MX_IOQOS_FLOOR_DEFAULT;
     s->cfg.step = MX_IOQOS_STEP_DEFAULT;
+    s->cfg.tail_ms = MX_IOQOS_TAIL_DEFAULT;
     s->now = 5 * NANOSECONDS_PER_SECOND;
     s->disk = disk;
     s->backlog = disk;          /* sync=full: everything dirty */
@@ -57,7 +59,7 @@ static MxIoqosVerdict sim_feed(Sim *s)
     MxIoqosSample smp = {
         .now = s->now, .backlog = (uint64_t)s->backlog,
         .copied = (uint64_t)s->copied, .written = (uint64_t)s->written,
-        .ready = s->ready,
+        .ready = s->ready, .migrating = s->migrating,
     };
     MxIoqosVerdict v = mx_ioqos_decide(&s->st, &s->cfg, &smp);
 
@@ -342,6 +344,125 @@ static void test_idle_guest_stalled_link(void)
     g_assert_cmpint(s.counts[MX_IOQOS_WATCH], >, 50);
 }
 
+/*
+ * Slow source storage (issue 16 benchmark 2): the source's reads are capped
+ * at 8 MiB/s, so the copy drains 8 MiB/s whatever the link, and the guest
+ * writes 24 MiB/s to a 128 MiB disk: without QoS the backlog settles at
+ * about 2/3 of the disk and the job never becomes READY; with it the job
+ * becomes READY within two minutes.
+ */
+static void test_slow_source(void)
+{
+    Sim s;
+    int t;
+
+    sim_init(&s, 128 * MiB, 8 * MiB, 24 * MiB);
+    s.cfg.enabled = false;
+    sim_run(&s, 120);
+    g_assert_false(s.ready);
+    g_assert_cmpuint(s.backlog, >, 64 * MiB);
+
+    sim_init(&s, 128 * MiB, 8 * MiB, 24 * MiB);
+    for (t = 0; t < 1200 && !s.ready; t++) {
+        sim_tick(&s);
+    }
+    g_assert_true(s.ready);
+    g_assert_cmpint(t, <, 1200);
+    g_assert_cmpint(s.counts[MX_IOQOS_ENGAGE], ==, 1);
+    /* the guest kept writing, below the copy */
+    g_assert_cmpuint(s.st.limit, <, 8 * MiB);
+    g_assert_cmpuint(s.st.limit, >=, s.cfg.floor);
+}
+
+/* Largest backlog over @seconds of migration, after a settling time */
+static uint64_t sim_migrate(Sim *s, int settle, int seconds)
+{
+    uint64_t worst = 0;
+    int i;
+
+    s->migrating = true;
+    sim_run(s, settle);
+    for (i = 0; i < seconds * 10; i++) {
+        sim_tick(s);
+        worst = MAX(worst, (uint64_t)s->backlog);
+    }
+    return worst;
+}
+
+/*
+ * Tail mode: the guest writes 40 MiB/s, the copy drains 30; once READY the
+ * RAM migration starts (and takes a share of the link: the copy drains 22).
+ * With block-qos-tail the backlog stays within what the copy drains in
+ * tail_ms (at least MX_IOQOS_TAIL_MIN), and the limit is never raised
+ * meanwhile; with block-qos-tail 0 the backlog may reach the old "small"
+ * bound (4 MiB or more) and raises go on.
+ */
+static void test_tail(void)
+{
+    Sim s;
+    uint64_t worst, raises, tail_steps;
+
+    sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    sim_run(&s, 300);
+    g_assert_true(s.ready);
+    g_assert_cmpuint(s.st.limit, >, 0);
+    g_assert_cmpuint(s.st.tail_steps, ==, 0);
+    s.link = 22 * MiB;
+    raises = s.counts[MX_IOQOS_RAISE];
+    worst = sim_migrate(&s, 5, 120);
+    if (g_test_verbose()) {
+        g_test_message("tail %u ms: worst backlog %" PRIu64 ", limit %" PRIu64,
+                       s.cfg.tail_ms, worst, s.st.limit);
+    }
+    /* within what the (RAM-shared) copy drains in tail_ms */
+    g_assert_cmpuint(worst, <=, MAX(MX_IOQOS_TAIL_MIN,
+                                    22 * MiB / 1000 * s.cfg.tail_ms));
+    g_assert_cmpint(s.counts[MX_IOQOS_RAISE], ==, raises);
+    g_assert_cmpuint(s.st.tail_steps, >, 0);
+    g_assert_cmpuint(s.st.limit, >=, s.cfg.floor);
+    /* the guest still writes at more than half of what the link drains */
+    g_assert_cmpuint(s.st.limit, >, 22 * MiB / 2);
+    tail_steps = s.st.tail_steps;
+    /* the migration ends (say, it was cancelled): raises again */
+    s.migrating = false;
+    s.link = 400 * MiB;
+    sim_run(&s, 200);
+    g_assert_cmpint(s.counts[MX_IOQOS_RAISE], >, raises);
+    g_assert_cmpuint(s.st.tail_steps, ==, tail_steps);
+
+    /* block-qos-tail 0: what a READY mirror holds can be several MiB */
+    sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    s.cfg.tail_ms = 0;
+    sim_run(&s, 300);
+    s.link = 22 * MiB;
+    worst = sim_migrate(&s, 5, 120);
+    if (g_test_verbose()) {
+        g_test_message("tail 0: worst backlog %" PRIu64 ", limit %" PRIu64,
+                       worst, s.st.limit);
+    }
+    g_assert_cmpuint(worst, >, 2 * (22 * MiB / 1000 * MX_IOQOS_TAIL_DEFAULT));
+    g_assert_cmpuint(s.st.tail_steps, ==, 0);
+}
+
+/* Tail mode never engages for a guest the copy keeps up with */
+static void test_tail_light(void)
+{
+    Sim s;
+
+    sim_init(&s, 1 * GiB, 30 * MiB, 2 * MiB);
+    sim_run(&s, 100);
+    g_assert_true(s.ready);
+    sim_migrate(&s, 0, 60);
+    g_assert_cmpuint(s.st.steps, ==, 0);
+    g_assert_cmpuint(s.st.limit, ==, 0);
+    /* nor before READY (the bulk copy), nor with block-qos off */
+    sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    s.migrating = true;
+    s.cfg.enabled = false;
+    sim_run(&s, 60);
+    g_assert_cmpuint(s.st.steps, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -356,5 +477,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-ioqos/disabled", test_disabled);
     g_test_add_func("/mx-ioqos/idle-guest-stalled-link",
                     test_idle_guest_stalled_link);
+    g_test_add_func("/mx-ioqos/slow-source", test_slow_source);
+    g_test_add_func("/mx-ioqos/tail", test_tail);
+    g_test_add_func("/mx-ioqos/tail-light", test_tail_light);
     return g_test_run();
 }
