@@ -36,6 +36,7 @@ static const MxParamsOps *const mx_params_table[] = {
     &mx_compress_batch_params,
     &mx_ram_slice_params,
     &mx_tcp_timeout_params,
+    &mx_nbd_params,
 };
 
 #define FOR_EACH_MX_PARAM(prm) \

@@ -90,6 +90,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
 #include "mx-compress-batch-params.h"
 #include "mx-ram-slice-params.h"
 #include "mx-tcp-timeout-params.h"
+#include "mx-nbd-params.h"
 #define MX_MIGRATION_PROPERTIES \
     MX_COMPRESS_PROPERTIES, \
     MX_HOT_PROPERTIES, \
@@ -99,6 +100,7 @@ void mx_hmp_info_parameters(Monitor *mon, MigrationParameters *params);
     MX_IOQOS_PROPERTIES, \
     MX_COMPRESS_BATCH_PROPERTIES, \
     MX_RAM_SLICE_PROPERTIES, \
-    MX_TCP_TIMEOUT_PROPERTIES
+    MX_TCP_TIMEOUT_PROPERTIES, \
+    MX_NBD_PROPERTIES
 
 #endif
