@@ -1,7 +1,8 @@
 /*
- * qemu-mx: migration parameter nbd-buffer-cache (the NBD server's
- * per-connection payload buffer cache, nbd/mx-nbd-bufcache.c): its entry
- * in mx-params.c's table and its -global property.
+ * qemu-mx: migration parameters nbd-buffer-cache (the NBD server's
+ * per-connection payload buffer cache, nbd/mx-nbd-bufcache.c) and
+ * nbd-client-quickack (block/mx-nbd-quickack.c): their entries in
+ * mx-params.c's table and their -global properties.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -10,6 +11,7 @@
 #ifndef MIGRATION_MX_NBD_PARAMS_H
 #define MIGRATION_MX_NBD_PARAMS_H
 
+#include "block/mx-nbd-quickack.h"
 #include "mx-params.h"
 
 /* the same numbers as nbd/mx-nbd-bufcache-rule.h */
@@ -20,6 +22,8 @@ extern const MxParamsOps mx_nbd_params;
 #define MX_NBD_PROPERTIES \
     DEFINE_PROP_SIZE("nbd-buffer-cache", MigrationState, \
                      parameters.nbd_buffer_cache, \
-                     MX_NBD_PARAM_BUF_CACHE_DEFAULT)
+                     MX_NBD_PARAM_BUF_CACHE_DEFAULT), \
+    DEFINE_PROP_BOOL("nbd-client-quickack", MigrationState, \
+                     parameters.nbd_client_quickack, MX_NBD_QUICKACK_DEFAULT)
 
 #endif
