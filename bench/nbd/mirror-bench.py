@@ -5,6 +5,9 @@
 #                             [--out DIR]
 #                             NAME=QEMU_BINARY[::DST-ARG...][@@KEY=VALUE...] ...
 # (DST-ARGs, separated by '::', are extra arguments of that destination QEMU;
+# a DST-ARG 'src:ARG' is an extra argument of the source QEMU instead, and
+# 'dstbin:PATH' runs the destination with another binary, e.g. a qemu-mx
+# source against a stock destination (docs/mx/nbd-copy2x.md);
 # KEY=VALUEs, separated by '@@', are extra options of the source's nbd node,
 # e.g. @@mx-connections=2 (docs/mx/nbd-multiconn.md))
 #
@@ -109,6 +112,9 @@ def launch(binary, name, qmp_path, extra, prefix=()):
 
 def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
             nbd_opts=None, link=None):
+    src_extra = [a[4:] for a in dst_extra if a.startswith('src:')]
+    dst_binary = ([a[7:] for a in dst_extra if a.startswith('dstbin:')] or [binary])[-1]
+    dst_extra = [a for a in dst_extra if not a.startswith(('src:', 'dstbin:'))]
     host = link.dst_ip if link else '127.0.0.1'
     dprefix = link.exec_prefix('dst') if link else ()
     sprefix = link.exec_prefix('src') if link else ()
@@ -117,7 +123,7 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
     else:
         with open(dst_img, 'wb') as f:
             f.truncate(size)
-    dp, dq = launch(binary, 'dst', work + '/dst.qmp', [
+    dp, dq = launch(dst_binary, 'dst', work + '/dst.qmp', [
         '-blockdev', 'driver=file,node-name=dst-file,filename=%s' % dst_img,
         '-blockdev', 'driver=%s,node-name=dst-fmt,file=dst-file' % fmt,
         '-device', 'virtio-blk-pci,drive=dst-fmt,id=vd0',
@@ -125,7 +131,7 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
     sp, sq = launch(binary, 'src', work + '/src.qmp', [
         '-blockdev', 'driver=file,node-name=src-file,filename=%s' % src_img,
         '-blockdev', 'driver=raw,node-name=src-fmt,file=src-file',
-        '-device', 'virtio-blk-pci,drive=src-fmt,id=vd0', '-S'], sprefix)
+        '-device', 'virtio-blk-pci,drive=src-fmt,id=vd0', '-S'] + src_extra, sprefix)
     try:
         dq.cmd('migrate-set-capabilities', capabilities=[
             {'capability': 'late-block-activate', 'state': True},
