@@ -591,6 +591,13 @@ static const MxParamGroup mx_param_groups[] = {
           { 256, 3000, 128 * 1024 * 1024, MX_PARAM_END },
           "64K", 65536, "mirror-default-granularity: 65536", "1000" },
     } },
+    { "nbd", {
+        /* 0 is stock: the NBD server keeps no payload buffer */
+        { "nbd-buffer-cache", 16 * 1024 * 1024, "0", 0,
+          { 0, 1024 * 1024 * 1024, 4096, MX_PARAM_END },
+          { 1024 * 1024 * 1024 + 1LL, 4LL * 1024 * 1024 * 1024, MX_PARAM_END },
+          "2M", 2 * 1024 * 1024, "nbd-buffer-cache: 2097152 bytes", "2G" },
+    } },
 };
 
 static void test_mx_param_group(const void *opaque)
