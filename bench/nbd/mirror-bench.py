@@ -7,7 +7,8 @@
 # (DST-ARGs, separated by '::', are extra arguments of that destination QEMU;
 # a DST-ARG 'src:ARG' is an extra argument of the source QEMU instead, and
 # 'dstbin:PATH' runs the destination with another binary, e.g. a qemu-mx
-# source against a stock destination (docs/mx/nbd-copy2x.md);
+# source against a stock destination (docs/mx/nbd-copy2x.md), and
+# 'dstfile:OPTS' adds options to the destination's file node (aio=io_uring);
 # KEY=VALUEs, separated by '@@', are extra options of the source's nbd node,
 # e.g. @@mx-connections=2 (docs/mx/nbd-multiconn.md))
 #
@@ -114,7 +115,8 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
             nbd_opts=None, link=None):
     src_extra = [a[4:] for a in dst_extra if a.startswith('src:')]
     dst_binary = ([a[7:] for a in dst_extra if a.startswith('dstbin:')] or [binary])[-1]
-    dst_extra = [a for a in dst_extra if not a.startswith(('src:', 'dstbin:'))]
+    dst_file_opts = ''.join(',' + a[8:] for a in dst_extra if a.startswith('dstfile:'))
+    dst_extra = [a for a in dst_extra if not a.startswith(('src:', 'dstbin:', 'dstfile:'))]
     host = link.dst_ip if link else '127.0.0.1'
     dprefix = link.exec_prefix('dst') if link else ()
     sprefix = link.exec_prefix('src') if link else ()
@@ -124,7 +126,7 @@ def run_one(binary, src_img, dst_img, fmt, size, port, work, dst_extra=(),
         with open(dst_img, 'wb') as f:
             f.truncate(size)
     dp, dq = launch(dst_binary, 'dst', work + '/dst.qmp', [
-        '-blockdev', 'driver=file,node-name=dst-file,filename=%s' % dst_img,
+        '-blockdev', 'driver=file,node-name=dst-file,filename=%s%s' % (dst_img, dst_file_opts),
         '-blockdev', 'driver=%s,node-name=dst-fmt,file=dst-file' % fmt,
         '-device', 'virtio-blk-pci,drive=dst-fmt,id=vd0',
         '-incoming', 'defer', '-S'] + list(dst_extra), dprefix)
