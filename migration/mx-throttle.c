@@ -22,11 +22,14 @@
  * - direct: if the remaining RAM takes less than MX_THR_DIRECT_NS to send
  *   at the round's bandwidth, 90% for 3 s, then 99% for 3 s (both at most
  *   the cap).  Still running after that: staged.
- * - staged, first step (the drain step): at least the throttle at which
- *   the guest, dirtying at its estimated unthrottled rate, dirties no more
+ * - staged, first step (the drain step): when the formula's level leaves
+ *   the guest, dirtying at its estimated unthrottled rate, dirtying more
  *   than the switchover's budget (bandwidth x downtime-limit) while the
- *   remaining RAM drains (remaining / bandwidth), but below the cap; with
- *   a guest whose dirtying follows its CPU time this drains in one step.
+ *   remaining RAM drains (remaining / bandwidth), the highest level below
+ *   the cap (max-cpu-throttle - 1) for the drain pass: the estimate is a
+ *   lower bound (a round's unique dirty pages saturate), so the least
+ *   level it asks for leaks a residual that costs more rounds at a high
+ *   throttle after the pass (measured: docs/mx/cpu-throttle.md).
  * - staged: each round, the throttle that brings the dirty rate down to
  *   MX_THR_TARGET of the bandwidth, and never lower than the level it
  *   already reached.  The round's dirty rate was measured while the vCPUs
@@ -195,11 +198,19 @@ static void staged_first(MxThrottle *t, const MxThrConfig *c, int64_t now)
         return;
     }
     t->why = MX_THR_WHY_STAGED;
-    /* the drain step, below the cap: the cap's time is bounded */
-    d = MIN(mx_thr_drain_pct(t->full_rate, t->bandwidth, t->remaining,
-                             c->downtime_ns), c->max_pct - 1);
-    if (d > t->pct) {
-        enter(t, MX_THR_STAGED, d, now, c);
+    /*
+     * A drain is needed when the formula's level would leave more dirty
+     * RAM after the pass than the switchover may take.  Then the drain
+     * pass runs at the highest level below the cap (the cap's time stays
+     * bounded): the measured rate is a lower bound of what the guest
+     * writes, every write during the pass counts at the next sync, and a
+     * level that leaks more only adds rounds at a high throttle after it
+     * (docs/mx/cpu-throttle.md, "The drain level").
+     */
+    d = mx_thr_drain_pct(t->full_rate, t->bandwidth, t->remaining,
+                         c->downtime_ns);
+    if (d > t->pct && c->max_pct - 1 > t->pct) {
+        enter(t, MX_THR_STAGED, c->max_pct - 1, now, c);
         t->why = MX_THR_WHY_DRAIN;
     }
 }
