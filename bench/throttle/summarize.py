@@ -59,6 +59,40 @@ def split_impact(run, pre, end):
     return before, after
 
 
+def drain_split(run, pre, end):
+    """Where a run's time below half rate and its lost work go: before the first
+    throttle (the bulk pass on a shared machine), the drain pass (from the first
+    throttle to the next sync, when the pass over what was dirty ends) and the tail
+    after it (rounds until the switchover).  Also the residual: the dirty RAM the
+    sync after the drain pass found (MiB).  None without a baseline."""
+    tl = run.get("timeline") or []
+    if not pre or end is None:
+        return None
+    thr = [e for e in tl if (e.get("cpu_throttle_pct") or 0) > 0]
+    t0 = thr[0].get("t") if thr else None
+    t1, res = end, None
+    if thr:
+        s0 = thr[0].get("dirty_sync_count") or 0
+        nxt = next((e for e in tl if e.get("t", 0) > t0 and
+                    (e.get("dirty_sync_count") or 0) > s0), None)
+        if nxt is not None:
+            t1, res = nxt.get("t"), (nxt.get("ram_remaining") or 0) / MiB
+    seg = {"before": [0, 0.0], "drain": [0, 0.0], "tail": [0, 0.0]}
+    for x in run.get("guest") or []:
+        t = x.get("t", 0)
+        if x.get("side", "src") != "src" or not 0 < t <= end:
+            continue
+        r = x.get("ram_mibps") or 0.0
+        k = "before" if t0 is None or t < t0 else ("drain" if t <= t1 else "tail")
+        seg[k][0] += r < 0.5 * pre
+        seg[k][1] += max(0.0, 1.0 - r / pre)
+    return {"throttle_on_s": t0, "drain_end_s": t1 if t0 is not None else None,
+            "tail_s": round(end - t1, 2) if t0 is not None else None,
+            "residual_mib": res,
+            "below_half": [seg[k][0] for k in ("before", "drain", "tail")],
+            "work_lost": [round(seg[k][1], 2) for k in ("before", "drain", "tail")]}
+
+
 def one(run):
     tl = run.get("timeline") or []
     met = run.get("metrics") or {}
@@ -88,6 +122,7 @@ def one(run):
         "downtime_ms": met.get("downtime_ms") if done else None,
         "below_half_s": gi.get("below_half_s"),
         "work_lost_s": gi.get("work_lost_s"),
+        "split": drain_split(run, (gi or {}).get("pre_mibps"), end),
         "below_half_before_thr_s": bh_before,
         "below_half_thr_s": bh_thr,
         "pre_mibps": gi.get("pre_mibps"),
@@ -168,6 +203,9 @@ def markdown(out):
     for wl in sorted(out):
         rows = out[wl]
         ref = rows.get("stock-ac") or {}
+        refname = "stock auto-converge"
+        if not ref and rows.get("mx-legacy"):
+            ref, refname = rows["mx-legacy"], "qemu-mx legacy (no stock auto-converge row)"
         lines += ["## %s" % wl, "",
                   "| configuration | converged | time (s) | bytes on link (MiB) | rounds | "
                   "downtime (ms) | guest s below 50% | of which before / from the first throttle | guest work lost (s) | max throttle % | "
@@ -191,7 +229,24 @@ def markdown(out):
                 "; ".join(e["phases"]) or "-", e["clean"], e["converged"],
                 _f(e["cpu_src_mig"], 2), _f(e["cpu_src_main"], 2), _f(e["cpu_dst"], 2)))
         pre = [e["pre_mibps"] for e in rows.values() if e["pre_mibps"]]
-        lines += ["", "Guest rate before the migration: %s MiB/s (median)." % _f(_med(pre))]
+        lines += ["", "Ratios against %s." % refname,
+                  "Guest rate before the migration: %s MiB/s (median)." % _f(_med(pre))]
+        lines += ["", "Per run: where the time below half rate and the lost work go (before "
+                  "the first throttle / the drain pass, up to the next sync / the tail after "
+                  "it); residual: the dirty RAM that sync found.", "",
+                  "| run | time (s) | throttle on (s) | drain pass ends (s) | residual (MiB) | "
+                  "tail (s) | s below 50% before / drain / tail | work lost (s) before / "
+                  "drain / tail | max throttle % |", "|---|---|---|---|---|---|---|---|---|"]
+        for row in ROWS + sorted(set(rows) - set(ROWS)):
+            for i, x in enumerate((rows.get(row) or {}).get("per_run") or []):
+                sp = x.get("split")
+                if not sp:
+                    continue
+                lines.append("| %s r%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    row, i, _f(x["time_s"]), _f(sp["throttle_on_s"]), _f(sp["drain_end_s"]),
+                    _f(sp["residual_mib"], 0), _f(sp["tail_s"]),
+                    " / ".join(str(v) for v in sp["below_half"]),
+                    " / ".join("%.1f" % v for v in sp["work_lost"]), _f(x["max_throttle"], 0)))
         for row in ROWS:
             e = rows.get(row)
             if e and e["clean"] < e["converged"]:
