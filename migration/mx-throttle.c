@@ -205,7 +205,7 @@ static void staged_first(MxThrottle *t, const MxThrConfig *c, int64_t now)
      * bounded): the measured rate is a lower bound of what the guest
      * writes, every write during the pass counts at the next sync, and a
      * level that leaks more only adds rounds at a high throttle after it
-     * (docs/mx/cpu-throttle.md, "The drain level").
+     * (docs/mx/cpu-throttle.md, "The first step: the drain pass").
      */
     d = mx_thr_drain_pct(t->full_rate, t->bandwidth, t->remaining,
                          c->downtime_ns);
