@@ -28,6 +28,26 @@ static void fill(uint8_t *buf, size_t len, uint8_t seed)
     }
 }
 
+/* An output stream into a memory channel, as the migration stream is */
+typedef struct {
+    QIOChannelBuffer *bioc;
+    QEMUFile *f;
+} Out;
+
+static Out out_open(void)
+{
+    Out o = { .bioc = qio_channel_buffer_new(0) };
+
+    o.f = qemu_file_new_output(QIO_CHANNEL(o.bioc));
+    return o;
+}
+
+static void out_close(Out *o)
+{
+    qemu_fclose(o->f);
+    object_unref(OBJECT(o->bioc));
+}
+
 /*
  * Header, data, trailer, as blk_send() writes a record: after the call the
  * data buffer is overwritten (as a freed and reused buffer would be); the
@@ -35,8 +55,9 @@ static void fill(uint8_t *buf, size_t len, uint8_t seed)
  */
 static void test_payload_written_on_return(void)
 {
-    QIOChannelBuffer *bioc = qio_channel_buffer_new(0);
-    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    Out o = out_open();
+    QIOChannelBuffer *bioc = o.bioc;
+    QEMUFile *f = o.f;
     g_autofree uint8_t *data = g_malloc(CHUNK);
     g_autofree uint8_t *want = g_malloc(CHUNK);
     const uint8_t *out;
@@ -64,15 +85,15 @@ static void test_payload_written_on_return(void)
     g_assert(memcmp(out + 12, want, CHUNK) == 0);
     g_assert_cmphex((uint32_t)ldl_be_p(out + 12 + CHUNK), ==, 0xfeedf00d);
 
-    qemu_fclose(f);
-    object_unref(OBJECT(bioc));
+    out_close(&o);
 }
 
 /* Several records in a row, each buffer reused for the next one */
 static void test_payload_records_in_order(void)
 {
-    QIOChannelBuffer *bioc = qio_channel_buffer_new(0);
-    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    Out o = out_open();
+    QIOChannelBuffer *bioc = o.bioc;
+    QEMUFile *f = o.f;
     g_autofree uint8_t *data = g_malloc(CHUNK);
     g_autofree uint8_t *want = g_malloc(CHUNK);
     /* copied (below 32 KiB) and not, mixed */
@@ -97,8 +118,7 @@ static void test_payload_records_in_order(void)
     }
     g_assert_cmpuint(bioc->usage, ==, off);
 
-    qemu_fclose(f);
-    object_unref(OBJECT(bioc));
+    out_close(&o);
 }
 
 /*
@@ -107,8 +127,9 @@ static void test_payload_records_in_order(void)
  */
 static void test_payload_small_is_buffered(void)
 {
-    QIOChannelBuffer *bioc = qio_channel_buffer_new(0);
-    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    Out o = out_open();
+    QIOChannelBuffer *bioc = o.bioc;
+    QEMUFile *f = o.f;
     g_autofree uint8_t *data = g_malloc(4096);
     g_autofree uint8_t *want = g_malloc(4096);
 
@@ -122,15 +143,15 @@ static void test_payload_small_is_buffered(void)
     g_assert_cmpuint(bioc->usage, ==, 4 + 4096);
     g_assert(memcmp(bioc->data + 4, want, 4096) == 0);
 
-    qemu_fclose(f);
-    object_unref(OBJECT(bioc));
+    out_close(&o);
 }
 
 /* The data counts against the rate limit, as a copied buffer does */
 static void test_payload_rate_limit(void)
 {
-    QIOChannelBuffer *bioc = qio_channel_buffer_new(0);
-    QEMUFile *f = qemu_file_new_output(QIO_CHANNEL(bioc));
+    Out o = out_open();
+    QIOChannelBuffer *bioc = o.bioc;
+    QEMUFile *f = o.f;
     g_autofree uint8_t *data = g_malloc0(CHUNK);
 
     qemu_file_set_rate_limit(f, CHUNK + 16);
@@ -141,8 +162,7 @@ static void test_payload_rate_limit(void)
     qemu_put_be64(f, 3);
     g_assert_cmpint(qemu_file_rate_limit(f), ==, 1);
 
-    qemu_fclose(f);
-    object_unref(OBJECT(bioc));
+    out_close(&o);
 }
 
 int main(int argc, char **argv)
