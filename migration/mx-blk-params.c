@@ -1,7 +1,9 @@
 /*
  * qemu-mx: migration parameter mig-block-size, the dirty-tracking
  * granularity of legacy block migration: 4 KiB to 1 MiB, a power of two;
- * 1 MiB (the default) is stock's chunk and wire format.
+ * 1 MiB (the default) is stock's chunk and wire format.  And
+ * blk-load-depth, the destination's dirty-run writes in flight
+ * (mx-blk-load.c): 1 to 64, 1 is stock's one at a time.
  *
  * Copyright (c) 2026 qemu-mx developers
  *
@@ -26,6 +28,11 @@ static const MxParam mx_blk_param_list[] = {
         .min = MX_BLK_SIZE_MIN, .max = MX_BLK_CHUNK, .pow2 = true,
         .expect = "a power of two from 4 KiB (4096) to 1 MiB (1048576)",
         .unit = " bytes",
+    }, {
+        .id = MIGRATION_PARAMETER_BLK_LOAD_DEPTH,
+        .kind = MX_PARAM_UINT8, MX_PARAM_FIELDS(blk_load_depth),
+        .min = 1, .max = MX_BLK_LOAD_DEPTH_MAX,
+        .expect = "from 1 (stock: one write at a time) to 64",
     },
 };
 

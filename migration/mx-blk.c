@@ -24,6 +24,7 @@
 #include "migration.h"
 #include "trace.h"
 #include "mx-blk.h"
+#include "mx-blk-load.h"
 #include "mx-blk-params.h"
 #include "mx-ram-slice-run.h"
 
@@ -81,7 +82,6 @@ int mx_blk_load_run(QEMUFile *f, BlockBackend *blk, const char *name,
     uint64_t len = qemu_get_be32(f);
     const char *why = mx_blk_check_record(flags, sector, len, total_sectors);
     g_autofree uint8_t *buf = NULL;
-    int ret;
 
     if (why) {
         trace_mx_blk_run_refused(name, sector, len, why);
@@ -90,18 +90,16 @@ int mx_blk_load_run(QEMUFile *f, BlockBackend *blk, const char *name,
                      why);
         return -EINVAL;
     }
-    if (flags & MX_BLK_FLAG_ZERO) {
-        ret = blk_pwrite_zeroes(blk, sector * MX_BLK_SECTOR, len,
-                                BDRV_REQ_MAY_UNMAP);
-    } else {
+    if (!(flags & MX_BLK_FLAG_ZERO)) {
         buf = g_malloc(len);
         if (qemu_get_buffer(f, buf, len) != len) {
             return qemu_file_get_error(f) ?: -EIO;
         }
-        ret = blk_pwrite(blk, sector * MX_BLK_SECTOR, len, buf, 0);
     }
     trace_mx_blk_run_loaded(name, sector, len, !!(flags & MX_BLK_FLAG_ZERO));
-    return ret < 0 ? ret : 0;
+    /* several runs are written at once; the write frees the buffer */
+    return mx_blk_load_write(blk, sector * MX_BLK_SECTOR, len,
+                             g_steal_pointer(&buf));
 }
 
 static struct {

@@ -15,6 +15,7 @@
 #include "qemu-file.h"
 #include "mx-blk-record.h"
 #include "mx-blk-put.h"
+#include "mx-blk-load.h"
 
 /* mig-block-size of this migration; < MX_BLK_CHUNK sends dirty runs */
 uint64_t mx_blk_granularity(void);

@@ -564,6 +564,10 @@ static const MxParamGroup mx_param_groups[] = {
           { 4096, 1024 * 1024, MX_PARAM_END },
           { 2048, 2 * 1024 * 1024, 12288, MX_PARAM_END },
           "64K", 65536, "mig-block-size: 65536 bytes", "3K" },
+        /* 1 is stock: the destination writes one record at a time */
+        { "blk-load-depth", 16, "1", 1,
+          { 1, 64, 16, MX_PARAM_END }, { 0, 65, MX_PARAM_END },
+          "4", 4, "blk-load-depth: 4\r", "99" },
     } },
     { "ram-time-slice", {
         /* 1024 is stock, -1 auto */
