@@ -27,10 +27,20 @@ void mx_nbd_buf_cache_init(MxNbdBufCache *c, uint64_t limit)
 {
     memset(c->idle, 0, sizeof(c->idle));
     memset(c->idle_bytes, 0, sizeof(c->idle_bytes));
-    c->cached = 0;
     c->limit = limit;
     stat64_init(&c->reused, 0);
     stat64_init(&c->allocated, 0);
+}
+
+/* idle bytes, all classes */
+static uint64_t mx_nbd_buf_idle(const MxNbdBufCache *c)
+{
+    uint64_t bytes = 0;
+
+    for (int cls = 0; cls < MX_NBD_BUF_CLASSES; cls++) {
+        bytes += c->idle_bytes[cls];
+    }
+    return bytes;
 }
 
 static void *mx_nbd_buf_pop(MxNbdBufCache *c, int cls)
@@ -40,7 +50,6 @@ static void *mx_nbd_buf_pop(MxNbdBufCache *c, int cls)
     if (buf) {
         c->idle[cls] = *(void **)buf;
         c->idle_bytes[cls] -= mx_nbd_buf_class_size(cls);
-        c->cached -= mx_nbd_buf_class_size(cls);
     }
     return buf;
 }
@@ -91,7 +100,7 @@ static uint64_t mx_nbd_buf_evict(MxNbdBufCache *c, int keep, uint64_t need)
 void mx_nbd_buf_put(MxNbdBufCache *c, void *buf, uint64_t size)
 {
     MxNbdBufVerdict v;
-    uint64_t evict = 0;
+    uint64_t evict = 0, idle;
     int cls;
 
     if (!buf) {
@@ -103,13 +112,14 @@ void mx_nbd_buf_put(MxNbdBufCache *c, void *buf, uint64_t size)
     }
     cls = mx_nbd_buf_class(size);
     assert(cls >= 0 && mx_nbd_buf_class_size(cls) == size);
-    v = mx_nbd_buf_keep(c->cached, c->cached - c->idle_bytes[cls], size,
-                        c->limit, &evict);
+    idle = mx_nbd_buf_idle(c);
+    v = mx_nbd_buf_keep(idle, idle - c->idle_bytes[cls], size, c->limit,
+                        &evict);
     if (v == MX_NBD_BUF_KEEP_EVICT) {
         evict = mx_nbd_buf_evict(c, cls, evict);
     }
     trace_mx_nbd_buf_put(c, size, mx_nbd_buf_verdict_str(v), evict,
-                         c->cached);
+                         idle - evict);
     if (v != MX_NBD_BUF_KEEP && v != MX_NBD_BUF_KEEP_EVICT) {
         qemu_vfree(buf);
         return;
@@ -117,12 +127,11 @@ void mx_nbd_buf_put(MxNbdBufCache *c, void *buf, uint64_t size)
     *(void **)buf = c->idle[cls];
     c->idle[cls] = buf;
     c->idle_bytes[cls] += size;
-    c->cached += size;
 }
 
 void mx_nbd_buf_cache_free(MxNbdBufCache *c)
 {
-    uint64_t bytes = c->cached;
+    uint64_t bytes = mx_nbd_buf_idle(c);
 
     for (int cls = 0; cls < MX_NBD_BUF_CLASSES; cls++) {
         void *buf;

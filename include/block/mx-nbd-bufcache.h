@@ -24,7 +24,6 @@
 typedef struct MxNbdBufCache {
     void *idle[MX_NBD_BUFCACHE_NCLASSES];
     uint64_t idle_bytes[MX_NBD_BUFCACHE_NCLASSES];
-    uint64_t cached;        /* idle bytes, all classes */
     uint64_t limit;         /* nbd-buffer-cache when the client connected */
     Stat64 reused;          /* payload buffers taken from the cache */
     Stat64 allocated;       /* payload buffers allocated */
