@@ -347,6 +347,7 @@ static void mx_ioqos_target_decided(MxIoqosTarget *t, MxIoqosState *st,
     t->stats.limit = st->limit;
     t->stats.steps = st->steps;
     t->stats.tail_steps = st->tail_steps;
+    t->stats.pace_steps = st->pace_steps;
     t->stats.throttled_ns = st->throttled_ns;
     t->stats.backlog = backlog;
     qemu_mutex_unlock(&mx_ioqos_lock);
@@ -391,6 +392,7 @@ void mx_ioqos_target_stop(MxIoqosTarget *t, MxIoqosState *st)
     t->stats.limit = 0;
     t->stats.steps = st->steps;
     t->stats.tail_steps = st->tail_steps;
+    t->stats.pace_steps = st->pace_steps;
     t->stats.throttled_ns = st->throttled_ns;
     qemu_mutex_unlock(&mx_ioqos_lock);
 }

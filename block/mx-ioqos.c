@@ -24,6 +24,17 @@
  * counts if it gets there within a period, a limit goes on after one such
  * period instead of MX_IOQOS_PATIENCE, and the limit is not raised.
  *
+ * Pace rule (block-qos-slowdown, on by default): before READY, the copy
+ * takes backlog / (copy - fresh) where fresh is what the guest dirties in
+ * areas the copy had already cleaned, against backlog / copy without the
+ * guest's writes: their ratio is copy / (copy - fresh).  Keeping the copy
+ * at most slowdown% longer than it would take without the guest means
+ * fresh <= copy * slowdown / (100 + slowdown).  A period over that bound
+ * puts a limit on (or takes it down) to the guest's write rate scaled by
+ * bound / fresh, and at least one step, never below the floor; it only
+ * engages when a step of the guest's writes can come off above the floor,
+ * so a guest writing near or below the floor is left alone.
+ *
  * Copyright (c) 2026 qemu-mx developers
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -41,6 +52,7 @@ static const char *const verdict_names[MX_IOQOS__MAX] = {
     [MX_IOQOS_HOLD] = "hold",
     [MX_IOQOS_RAISE] = "raise",
     [MX_IOQOS_RELEASE] = "release",
+    [MX_IOQOS_PACE] = "pace",
 };
 
 const char *mx_ioqos_verdict_str(MxIoqosVerdict v)
@@ -87,8 +99,8 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
                                const MxIoqosSample *s)
 {
     int64_t dt;
-    uint64_t copied, written, floor, lim;
-    bool small, shrunk, tail;
+    uint64_t copied, written, floor, lim, fresh, pace_lim = 0;
+    bool small, shrunk, tail, pace = false;
     unsigned step;
 
     if (!st->started) {
@@ -137,17 +149,44 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
     step = MIN(MAX(cfg->step, 1), 99);
     /* The job can converge from here: READY and little left */
     small = s->ready && s->backlog <= st->small;
-    /* Clearly shrunk: the guest re-dirtied at most 7/8 of what was copied */
-    shrunk = st->shrink > 0 &&
-             (uint64_t)st->shrink * MX_IOQOS_CLEAR_DIV >= copied;
     if (tail) {
         /* near the switchover only a shrink that reaches the bound counts */
         shrunk = st->shrink > 0 &&
                  s->backlog <= st->small + (uint64_t)st->shrink;
+    } else {
+        /* Clearly shrunk: the guest re-dirtied at most 7/8 of the copy */
+        shrunk = st->shrink > 0 &&
+                 (uint64_t)st->shrink * MX_IOQOS_CLEAR_DIV >= copied;
+    }
+    /*
+     * Pace rule, before READY: what the guest dirtied afresh (the copy
+     * minus the shrink) against what keeps the copy within slowdown% of
+     * its time without the guest's writes.
+     */
+    st->pace_bound = 0;
+    if (cfg->slowdown && !s->ready) {
+        fresh = st->shrink >= (int64_t)copied ? 0 : copied - st->shrink;
+        st->pace_bound = (uint64_t)((double)copied * cfg->slowdown /
+                                    (100.0 + cfg->slowdown));
+        if (fresh > st->pace_bound) {
+            pace = true;
+            pace_lim = (uint64_t)((double)st->write_rate *
+                                  st->pace_bound / fresh);
+        }
     }
 
     if (!st->limit) {
         st->calm = 0;
+        if (pace && percent_of(st->write_rate, 100 - step) > floor) {
+            /* engage at once, at least a step below write and copy rates */
+            st->strikes = 0;
+            st->demand = st->write_rate;
+            lim = percent_of(MIN(st->write_rate, st->copy_rate), 100 - step);
+            st->limit = MAX(MIN(lim, pace_lim), floor);
+            st->steps++;
+            st->pace_steps++;
+            return MX_IOQOS_PACE;
+        }
         if (small || shrunk) {
             st->strikes = 0;
             return MX_IOQOS_QUIET;
@@ -192,6 +231,19 @@ MxIoqosVerdict mx_ioqos_decide(MxIoqosState *st, const MxIoqosConfig *cfg,
         return MX_IOQOS_RAISE;
     }
     st->calm = 0;
+    if (pace) {
+        /* the copy would take too long: down to the pace, a step at least */
+        lim = percent_of(MIN(st->limit, st->copy_rate), 100 - step);
+        lim = MAX(MIN(lim, pace_lim), floor);
+        if (lim >= st->limit) {
+            return MX_IOQOS_FLOOR;
+        }
+        st->raised = false;
+        st->limit = lim;
+        st->steps++;
+        st->pace_steps++;
+        return MX_IOQOS_PACE;
+    }
     if (shrunk) {
         st->raised = false;
         return MX_IOQOS_HOLD;

@@ -1,7 +1,8 @@
 /*
- * qemu-mx: migration parameters block-qos, block-qos-floor and
- * block-qos-step, and the block-qos statistics of query-migrate, for IO QoS
- * on the mirror path (block/mx-ioqos-mirror.c, docs/mx/io-qos.md).
+ * qemu-mx: migration parameters block-qos, block-qos-floor,
+ * block-qos-step, block-qos-tail and block-qos-slowdown, and the block-qos
+ * statistics of query-migrate, for IO QoS on the mirror path
+ * (block/mx-ioqos-mirror.c, docs/mx/io-qos.md).
  *
  * They are migration parameters although the mirror jobs are block jobs:
  * libvirt runs its --copy-storage-all mirrors as part of a migration, and a
@@ -29,6 +30,7 @@ static void mx_ioqos_config(MxIoqosConfig *cfg)
     cfg->floor = p->block_qos_floor;
     cfg->step = p->block_qos_step;
     cfg->tail_ms = p->block_qos_tail;
+    cfg->slowdown = p->block_qos_slowdown;
 }
 
 /* An outgoing migration between its setup and its end (mirror jobs' tail mode) */
@@ -69,6 +71,13 @@ static const MxParam mx_ioqos_param_list[] = {
         .expect = "a time in milliseconds from 0 (off) to "
                   stringify(MX_IOQOS_TAIL_MAX),
         .unit = " ms",
+    }, {
+        .id = MIGRATION_PARAMETER_BLOCK_QOS_SLOWDOWN,
+        .kind = MX_PARAM_UINT32, MX_PARAM_FIELDS(block_qos_slowdown),
+        .min = 0, .max = MX_IOQOS_SLOWDOWN_MAX,
+        .expect = "a percentage from 0 (off) to "
+                  stringify(MX_IOQOS_SLOWDOWN_MAX),
+        .unit = " %",
     },
 };
 
@@ -91,6 +100,7 @@ void mx_ioqos_fill_info(MigrationInfo *info)
         q->limit = st[i].limit;
         q->steps = st[i].steps;
         q->tail_steps = st[i].tail_steps;
+        q->pace_steps = st[i].pace_steps;
         q->throttled_ms = st[i].throttled_ns / SCALE_MS;
         q->backlog = st[i].backlog;
         QAPI_LIST_APPEND(tail, q);
@@ -108,12 +118,13 @@ void mx_ioqos_hmp_info_migrate(Monitor *mon, MigrationInfo *info)
         BlockQosInfo *q = l->value;
 
         monitor_printf(mon, "block-qos %s (%s, %s): write limit %" PRIu64
-                       " bytes/s, %" PRIu64 " steps (%" PRIu64 " in tail mode),"
-                       " throttled %" PRIu64 " ms, backlog %" PRIu64
-                       " bytes\n",
+                       " bytes/s, %" PRIu64 " steps (%" PRIu64 " in tail mode,"
+                       " %" PRIu64 " paced), throttled %" PRIu64
+                       " ms, backlog %" PRIu64 " bytes\n",
                        q->job_id, q->device,
                        q->active ? "running" : "finished", q->limit,
-                       q->steps, q->tail_steps, q->throttled_ms, q->backlog);
+                       q->steps, q->tail_steps, q->pace_steps,
+                       q->throttled_ms, q->backlog);
     }
 }
 

@@ -25,6 +25,9 @@ extern const MxParamsOps mx_ioqos_params;
     DEFINE_PROP_UINT8("block-qos-step", MigrationState, \
                       parameters.block_qos_step, MX_IOQOS_STEP_DEFAULT), \
     DEFINE_PROP_UINT32("block-qos-tail", MigrationState, \
-                       parameters.block_qos_tail, MX_IOQOS_TAIL_DEFAULT)
+                       parameters.block_qos_tail, MX_IOQOS_TAIL_DEFAULT), \
+    DEFINE_PROP_UINT32("block-qos-slowdown", MigrationState, \
+                       parameters.block_qos_slowdown, \
+                       MX_IOQOS_SLOWDOWN_DEFAULT)
 
 #endif

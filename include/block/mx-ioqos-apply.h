@@ -40,6 +40,7 @@ typedef struct MxIoqosJobStats {
     uint64_t limit;         /* write bytes/s now; 0: none */
     uint64_t steps;
     uint64_t tail_steps;    /* of the steps, those of tail mode */
+    uint64_t pace_steps;    /* of the steps, those of the pace rule */
     int64_t throttled_ns;
     uint64_t backlog;       /* at the last decision */
 } MxIoqosJobStats;

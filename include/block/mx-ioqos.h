@@ -47,12 +47,17 @@
 #define MX_IOQOS_STEP_DEFAULT   25
 #define MX_IOQOS_TAIL_MAX       1000
 #define MX_IOQOS_TAIL_DEFAULT   100
+#define MX_IOQOS_SLOWDOWN_MAX   1000
+#define MX_IOQOS_SLOWDOWN_DEFAULT 10
 
 typedef struct MxIoqosConfig {
     bool enabled;
     uint64_t floor;         /* bytes/s, the lowest write limit */
     unsigned step;          /* percent the limit drops per step */
     unsigned tail_ms;       /* tail mode bound, ms of copy; 0: off */
+    unsigned slowdown;      /* pace rule: before READY the guest's writes
+                             * may make the copy this many percent longer
+                             * than without them; 0: off */
 } MxIoqosConfig;
 
 /* One measurement; the byte counts run on from the start of the job */
@@ -76,6 +81,9 @@ typedef enum MxIoqosVerdict {
     MX_IOQOS_HOLD,          /* the backlog shrinks: limit kept */
     MX_IOQOS_RAISE,         /* calm for a while: the limit goes up one step */
     MX_IOQOS_RELEASE,       /* the limit is taken off */
+    MX_IOQOS_PACE,          /* pace rule (before READY): a limit goes on or
+                             * down, so that the copy takes at most
+                             * slowdown% longer than without the guest */
     MX_IOQOS__MAX,
 } MxIoqosVerdict;
 
@@ -95,6 +103,7 @@ typedef struct MxIoqosState {
     uint64_t steps;         /* limit changes (engage, step, raise, release) */
     int64_t throttled_ns;   /* time with a limit on */
     uint64_t tail_steps;    /* of the steps, those taken in tail mode */
+    uint64_t pace_steps;    /* of the steps, those of the pace rule */
     uint64_t capacity;      /* bytes/s the copy drained when last busy */
     bool tail;              /* the last decision was in tail mode */
     /* figures of the last period, for traces and stats */
@@ -103,6 +112,8 @@ typedef struct MxIoqosState {
     int64_t shrink;         /* bytes the backlog fell (negative: grew) */
     uint64_t small;         /* the "small backlog" bound used (in tail
                              * mode: the tail bound) */
+    uint64_t pace_bound;    /* bytes the guest may dirty afresh in the
+                             * period (pace rule; 0: not applied) */
 } MxIoqosState;
 
 void mx_ioqos_init(MxIoqosState *st);

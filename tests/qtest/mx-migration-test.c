@@ -595,6 +595,12 @@ static const MxParamGroup mx_param_groups[] = {
           { 256, 3000, 128 * 1024 * 1024, MX_PARAM_END },
           "64K", 65536, "mirror-default-granularity: 65536", "1000" },
     } },
+    { "block-qos", {
+        /* 0 is the IO QoS controller without its pace rule */
+        { "block-qos-slowdown", 10, "0", 0,
+          { 0, 1000, 25, MX_PARAM_END }, { 1001, 100000, MX_PARAM_END },
+          "5", 5, "block-qos-slowdown: 5 %", "1001" },
+    } },
     { "nbd", {
         /* 0 is stock: the NBD server keeps no payload buffer */
         { "nbd-buffer-cache", 16 * 1024 * 1024, "0", 0,

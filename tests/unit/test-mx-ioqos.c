@@ -46,6 +46,7 @@ static void sim_init(Sim *s, double disk, double link, double demand)
     s->cfg.floor = MX_IOQOS_FLOOR_DEFAULT;
     s->cfg.step = MX_IOQOS_STEP_DEFAULT;
     s->cfg.tail_ms = MX_IOQOS_TAIL_DEFAULT;
+    s->cfg.slowdown = MX_IOQOS_SLOWDOWN_DEFAULT;
     s->now = 5 * NANOSECONDS_PER_SECOND;
     s->disk = disk;
     s->backlog = disk;          /* sync=full: everything dirty */
@@ -133,6 +134,7 @@ static void test_close_but_converging(void)
     Sim s;
 
     sim_init(&s, 512 * MiB, 40 * MiB, 20 * MiB);
+    s.cfg.slowdown = 0;     /* the pace rule trades here: test-pace-close */
     sim_run(&s, 300);
     g_assert_true(s.ready);
     g_assert_cmpuint(s.st.steps, ==, 0);
@@ -150,6 +152,7 @@ static void test_heavy_engages(void)
     int t;
 
     sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    s.cfg.slowdown = 0;     /* the rules without the pace rule */
     for (t = 0; t < 600 && !s.counts[MX_IOQOS_ENGAGE]; t++) {
         sim_tick(&s);
     }
@@ -183,6 +186,7 @@ static void test_floor(void)
     sim_init(&s, 64 * GiB, 512 * KiB, 40 * MiB);
     s.backlog = 64 * MiB;
     s.cfg.floor = 4 * MiB;
+    s.cfg.slowdown = 0;
     sim_run(&s, 120);
     g_assert_cmpint(s.counts[MX_IOQOS_ENGAGE], ==, 1);
     g_assert_cmpuint(s.st.limit, ==, 4 * MiB);
@@ -285,6 +289,7 @@ static void test_release(void)
 
     /* demand falls */
     sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    s.cfg.slowdown = 0;
     sim_run(&s, 200);
     g_assert_true(s.ready);
     g_assert_cmpuint(s.st.limit, >, 0);
@@ -298,6 +303,7 @@ static void test_release(void)
 
     /* the link becomes fast enough: raised, then released */
     sim_init(&s, 1 * GiB, 30 * MiB, 40 * MiB);
+    s.cfg.slowdown = 0;
     sim_run(&s, 200);
     g_assert_true(s.ready);
     g_assert_cmpuint(s.st.limit, >, 0);
@@ -363,6 +369,7 @@ static void test_slow_source(void)
     g_assert_cmpuint(s.backlog, >, 64 * MiB);
 
     sim_init(&s, 128 * MiB, 8 * MiB, 24 * MiB);
+    s.cfg.slowdown = 0;     /* the rules without the pace rule */
     for (t = 0; t < 1200 && !s.ready; t++) {
         sim_tick(&s);
     }
@@ -463,6 +470,133 @@ static void test_tail_light(void)
     g_assert_cmpuint(s.st.steps, ==, 0);
 }
 
+/* Seconds (in ticks of 100 ms) until READY, at most @cap s */
+static int sim_until_ready(Sim *s, int cap)
+{
+    int t;
+
+    for (t = 0; t < cap * 10 && !s->ready; t++) {
+        sim_tick(s);
+    }
+    return t;
+}
+
+/*
+ * The pace rule (block-qos-slowdown), issue 16 benchmark 1's shape: a
+ * 128 MiB disk, a copy of 23 MiB/s (200 Mbit/s), the guest writing 40.
+ * Without its writes the copy takes disk / link (active mirror, which
+ * holds the guest's writes to the link, about that): the pace rule gets
+ * READY within 1.3x that, the guest still writing at or above the floor;
+ * without it (block-qos-slowdown 0) READY takes more than twice as long.
+ */
+static void test_pace(void)
+{
+    const int ideal = 128 * 10 / 23;        /* ticks: 5.6 s */
+    Sim s;
+    int t;
+
+    sim_init(&s, 128 * MiB, 23 * MiB, 40 * MiB);
+    t = sim_until_ready(&s, 120);
+    if (g_test_verbose()) {
+        g_test_message("slowdown %u: READY after %.1f s (disk / link %.1f s),"
+                       " limit %" PRIu64 ", %" PRIu64 " paced steps",
+                       s.cfg.slowdown, t / 10.0, ideal / 10.0, s.st.limit,
+                       s.st.pace_steps);
+    }
+    g_assert_true(s.ready);
+    g_assert_cmpint(t, <=, ideal * 13 / 10);
+    g_assert_cmpuint(s.st.pace_steps, >, 0);
+    g_assert_cmpuint(s.st.pace_steps, ==, s.st.steps);
+    g_assert_cmpint(s.counts[MX_IOQOS_PACE], ==, (int)s.st.pace_steps);
+    g_assert_cmpuint(s.st.limit, >=, s.cfg.floor);
+    /* engaged in the first period (demand: what the guest asked for) */
+    g_assert_cmpuint(s.st.demand, >=, 39 * MiB);
+    /* READY, the migration runs: tail mode keeps the limit, no pacing */
+    s.link = 20 * MiB;
+    sim_migrate(&s, 0, 30);
+    g_assert_cmpint(s.counts[MX_IOQOS_RAISE], ==, 0);
+    g_assert_cmpint(s.counts[MX_IOQOS_PACE], ==, (int)s.st.pace_steps);
+
+    /* the negative control: block-qos-slowdown 0, the rules before */
+    sim_init(&s, 128 * MiB, 23 * MiB, 40 * MiB);
+    s.cfg.slowdown = 0;
+    t = sim_until_ready(&s, 120);
+    if (g_test_verbose()) {
+        g_test_message("slowdown 0: READY after %.1f s", t / 10.0);
+    }
+    g_assert_cmpint(t, >, ideal * 2);
+    g_assert_cmpuint(s.st.pace_steps, ==, 0);
+}
+
+/*
+ * A guest writing half the link (20 MiB/s over 40, 512 MiB disk) would
+ * make the copy take twice as long: the pace rule limits it (the old
+ * rules do not: close-but-converging), and READY comes within 1.3x of
+ * disk / link; once READY (no migration) the limit is raised and taken
+ * off again.
+ */
+static void test_pace_close(void)
+{
+    Sim s;
+    int t;
+
+    sim_init(&s, 512 * MiB, 40 * MiB, 20 * MiB);
+    t = sim_until_ready(&s, 300);
+    g_assert_true(s.ready);
+    g_assert_cmpint(t, <=, 512 * 10 / 40 * 13 / 10);
+    g_assert_cmpuint(s.st.pace_steps, >, 0);
+    sim_run(&s, 120);
+    g_assert_cmpint(s.counts[MX_IOQOS_RELEASE], ==, 1);
+    g_assert_cmpuint(s.st.limit, ==, 0);
+}
+
+/*
+ * A guest well below the link is never limited by the pace rule: below
+ * 4/3 of the floor (2 MiB/s over 23, the benchmark's light row), nor
+ * dirtying less than slowdown / (100 + slowdown) of the copy (3 MiB/s
+ * over 40 to a 2 GiB disk; 2.5 over 40 to 128 MiB).
+ */
+static void test_pace_light(void)
+{
+    static const struct { double disk, link, demand; } c[] = {
+        { 128 * MiB, 23 * MiB, 2 * MiB },
+        { 128 * MiB, 23 * MiB, 2.6 * MiB },
+        { 2 * GiB, 40 * MiB, 3 * MiB },
+        { 128 * MiB, 40 * MiB, 2.5 * MiB },
+    };
+    Sim s;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(c); i++) {
+        sim_init(&s, c[i].disk, c[i].link, c[i].demand);
+        sim_until_ready(&s, 300);
+        g_assert_true(s.ready);
+        sim_migrate(&s, 0, 20);
+        g_assert_cmpuint(s.st.steps, ==, 0);
+        g_assert_cmpint(s.st.throttled_ns, ==, 0);
+    }
+}
+
+/* Slow source storage with the pace rule: READY far sooner than without */
+static void test_pace_slow_source(void)
+{
+    Sim s;
+    int t, t0;
+
+    sim_init(&s, 128 * MiB, 8 * MiB, 24 * MiB);
+    t = sim_until_ready(&s, 300);
+    sim_init(&s, 128 * MiB, 8 * MiB, 24 * MiB);
+    s.cfg.slowdown = 0;
+    t0 = sim_until_ready(&s, 300);
+    if (g_test_verbose()) {
+        g_test_message("slow source: READY after %.1f s (slowdown 0: %.1f s)",
+                       t / 10.0, t0 / 10.0);
+    }
+    g_assert_true(s.ready);
+    g_assert_cmpint(t, <=, 128 * 10 / 8 * 13 / 10);
+    g_assert_cmpint(t0 * 2, >, 3 * t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -480,5 +614,9 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-ioqos/slow-source", test_slow_source);
     g_test_add_func("/mx-ioqos/tail", test_tail);
     g_test_add_func("/mx-ioqos/tail-light", test_tail_light);
+    g_test_add_func("/mx-ioqos/pace", test_pace);
+    g_test_add_func("/mx-ioqos/pace-close", test_pace_close);
+    g_test_add_func("/mx-ioqos/pace-light", test_pace_light);
+    g_test_add_func("/mx-ioqos/pace-slow-source", test_pace_slow_source);
     return g_test_run();
 }
