@@ -23,6 +23,7 @@
 #include "qemu/host-utils.h"
 #include "qemu/rcu.h"
 #include "qemu/timer.h"
+#include "sysemu/cpu-throttle.h"
 #include "exec/ramblock.h"
 #include "exec/target_page.h"
 #include "monitor/monitor.h"
@@ -42,6 +43,8 @@ static struct {
     unsigned long *deferred;
     uint32_t max_heat;      /* pages of the largest segment */
     uint64_t seg_size;      /* bytes, as asked */
+    bool throttle_sees;     /* auto-converge: count held pages' writes */
+    int64_t last_round_ms;  /* when the previous round was chosen */
     /* statistics */
     uint64_t rounds;        /* rounds of the first phase */
     uint64_t final_rounds;  /* rounds of the final phase */
@@ -49,6 +52,9 @@ static struct {
     uint64_t deferred_pages;    /* dirty pages held back this round */
     uint64_t deferred_total;    /* sum over the rounds */
     uint64_t saved_pages;       /* estimate, see mx_hot_saved_estimate() */
+    uint64_t hold_rounds;       /* rounds held for the throttle */
+    uint64_t hold_ms;           /* time held for the throttle */
+    uint64_t throttle_pages;    /* held pages' writes shown to the throttle */
 } mx_hot;
 
 static inline uint64_t mx_hot_page_shift(void)
@@ -68,6 +74,10 @@ void mx_hot_setup(void)
     if (!percent) {
         return;
     }
+    /* with auto-converge the hot set is held through the throttle's ramp */
+    mx_hot.throttle_sees = migrate_auto_converge();
+    mx_hot_rule_set_hold(&mx_hot.rule, mx_hot.throttle_sees);
+    mx_hot.last_round_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
     mx_hot.seg_size = seg;
     WITH_RCU_READ_LOCK_GUARD() {
         RAMBLOCK_FOREACH_NOT_IGNORED(rb) {
@@ -190,20 +200,76 @@ static uint64_t mx_hot_held_bytes(void)
     return n << mx_hot_page_shift();
 }
 
-static void mx_hot_account(uint64_t held)
+/* Pages the dirty log reported written in the segments now marked */
+static uint64_t mx_hot_heat_held(void)
+{
+    uint64_t s, n = 0;
+
+    for (s = find_first_bit(mx_hot.deferred, mx_hot.nseg); s < mx_hot.nseg;
+         s = find_next_bit(mx_hot.deferred, mx_hot.nseg, s + 1)) {
+        n += mx_hot.heat[s];
+    }
+    return n;
+}
+
+uint64_t mx_hot_sync_rewrites(void)
+{
+    uint64_t written, now, rw;
+
+    if (!mx_hot.throttle_sees || !mx_hot_deferring() || !mx_hot.marked) {
+        return 0;
+    }
+    /*
+     * The sync counts newly dirty pages only; a held page the guest writes
+     * again was dirty already, so auto-converge would not see the hot set
+     * being written at all while it is held.  Count those writes too.
+     */
+    written = mx_hot_heat_held();
+    now = mx_hot_held_bytes() >> mx_hot_page_shift();
+    rw = mx_hot_rewrites(written, now, mx_hot.deferred_pages);
+    qatomic_set(&mx_hot.throttle_pages, mx_hot.throttle_pages + rw);
+    trace_mx_hot_throttle_dirty(written, now, mx_hot.deferred_pages, rw);
+    return rw;
+}
+
+void mx_hot_pace(void)
+{
+    uint64_t ms;
+
+    if (!mx_hot_deferring() || mx_hot.rule.state != MX_HOT_ON) {
+        return;
+    }
+    ms = mx_hot_pace_ms(mx_hot.rule.holding,
+                        qemu_clock_get_ms(QEMU_CLOCK_REALTIME),
+                        mx_hot.last_round_ms);
+    if (ms) {
+        /* the migration thread, no lock held: only the held pages are left */
+        trace_mx_hot_pace(ms);
+        g_usleep(ms * 1000);
+    }
+}
+
+/* @held dirty bytes are held back now; @count: add them to the totals */
+static void mx_hot_account(uint64_t held, bool count)
 {
     qatomic_set(&mx_hot.deferred_pages, held >> mx_hot_page_shift());
-    qatomic_set(&mx_hot.deferred_total,
-                mx_hot.deferred_total + mx_hot.deferred_pages);
+    if (count) {
+        qatomic_set(&mx_hot.deferred_total,
+                    mx_hot.deferred_total + mx_hot.deferred_pages);
+    }
     qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
 }
 
 void mx_hot_round(uint64_t remaining, uint64_t threshold)
 {
     int64_t t0 = get_clock();
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    MigrationState *ms = migrate_get_current();
     unsigned percent = migrate_ram_delay_save_percent();
     uint64_t seg_bytes = (uint64_t)mx_hot.max_heat << mx_hot_page_shift();
     uint64_t held, cold, limit;
+    bool was_holding = mx_hot.rule.holding;
+    MxHotRound in;
     MxHotState st;
 
     if (!mx_hot_deferring()) {
@@ -215,27 +281,69 @@ void mx_hot_round(uint64_t remaining, uint64_t threshold)
         qatomic_set(&mx_hot.marked, 0);
         qatomic_set(&mx_hot.active, false);
         mx_hot.rule.state = MX_HOT_OFF_DISABLED;
+        mx_hot.rule.holding = false;
         trace_mx_hot_off(mx_hot_state_str(MX_HOT_OFF_DISABLED), mx_hot.rounds,
                          mx_hot.saved_pages << mx_hot_page_shift(), 0, 0,
                          threshold);
         return;
     }
     if (mx_hot.rule.state == MX_HOT_ON) {
-        /* first phase: hold back the hottest, up to the percentage */
-        qatomic_set(&mx_hot.marked,
-                    mx_hot_choose(mx_hot.heat, mx_hot.nseg, mx_hot.max_heat,
-                                  percent, UINT64_MAX, mx_hot.deferred));
+        /* written in the held segments since the previous round */
+        in.hot_written = mx_hot_heat_held() << mx_hot_page_shift();
+        /*
+         * first phase: hold back the hottest, up to the percentage; while
+         * holding for the throttle the set stays (the rounds are short, and
+         * a hot segment that happened not to be written in one of them must
+         * not be sent)
+         */
+        if (!was_holding) {
+            qatomic_set(&mx_hot.marked,
+                        mx_hot_choose(mx_hot.heat, mx_hot.nseg,
+                                      mx_hot.max_heat, percent, UINT64_MAX,
+                                      mx_hot.deferred));
+        }
         held = mx_hot_held_bytes();
         cold = remaining > held ? remaining - held : 0;
-        st = mx_hot_rule_step(&mx_hot.rule, cold, held, threshold,
-                              ram_bytes_total());
-        if (st == MX_HOT_ON) {
+        in.cold = cold;
+        in.deferred = held;
+        in.threshold = threshold;
+        in.ram = ram_bytes_total();
+        in.elapsed_ms = now > mx_hot.last_round_ms ?
+                        now - mx_hot.last_round_ms : 0;
+        in.now_ms = now;
+        in.downtime_ms = ms->parameters.downtime_limit;
+        in.trigger_pct = ms->parameters.throttle_trigger_threshold;
+        in.throttle_pct = cpu_throttle_get_percentage();
+        st = mx_hot_rule_round(&mx_hot.rule, &in);
+        if (st == MX_HOT_ON && !mx_hot.rule.holding) {
             qatomic_set(&mx_hot.rounds, mx_hot.rounds + 1);
-            mx_hot_account(held);
+            mx_hot_account(held, true);
             trace_mx_hot_round(mx_hot.rounds, mx_hot.marked,
                                mx_hot.deferred_pages, cold, threshold,
                                (get_clock() - t0) / SCALE_US);
             goto out;
+        }
+        if (st == MX_HOT_ON) {
+            if (!was_holding) {
+                /* this round started the hold */
+                qatomic_set(&mx_hot.rounds, mx_hot.rounds + 1);
+                mx_hot_account(held, true);
+                trace_mx_hot_hold_start(
+                    mx_hot_state_str(mx_hot.rule.hold_why), mx_hot.marked,
+                    held, cold, mx_hot.rule.thr_max, in.throttle_pct);
+            } else {
+                mx_hot_account(held, false);
+            }
+            qatomic_set(&mx_hot.hold_rounds, mx_hot.hold_rounds + 1);
+            qatomic_set(&mx_hot.hold_ms, now - mx_hot.rule.hold_since_ms);
+            trace_mx_hot_hold(mx_hot.hold_rounds, held, cold,
+                              mx_hot.rule.est_rate, mx_hot.rule.est_send_ms,
+                              mx_hot.rule.est_dirtied, mx_hot.rule.thr_max,
+                              in.throttle_pct);
+            goto out;
+        }
+        if (was_holding) {
+            qatomic_set(&mx_hot.hold_ms, now - mx_hot.rule.hold_since_ms);
         }
         trace_mx_hot_off(mx_hot_state_str(st), mx_hot.rounds,
                          mx_hot.saved_pages << mx_hot_page_shift(),
@@ -252,10 +360,11 @@ void mx_hot_round(uint64_t remaining, uint64_t threshold)
     held = mx_hot_held_bytes();
     cold = remaining > held ? remaining - held : 0;
     qatomic_set(&mx_hot.final_rounds, mx_hot.final_rounds + 1);
-    mx_hot_account(held);
+    mx_hot_account(held, true);
     trace_mx_hot_final(mx_hot.final_rounds, mx_hot.marked, limit,
                        mx_hot.deferred_pages, cold, threshold);
 out:
+    mx_hot.last_round_ms = now;
     memset(mx_hot.heat, 0, mx_hot.nseg * sizeof(*mx_hot.heat));
 }
 
@@ -263,6 +372,11 @@ void mx_hot_stop(void)
 {
     if (mx_hot.active) {
         qatomic_set(&mx_hot.active, false);
+        if (mx_hot.rule.holding) {
+            qatomic_set(&mx_hot.hold_ms, qemu_clock_get_ms(QEMU_CLOCK_REALTIME)
+                        - mx_hot.rule.hold_since_ms);
+        }
+        mx_hot.rule.holding = false;
         mx_hot_rule_stop(&mx_hot.rule);
         qatomic_set(&mx_hot.saved_pages, mx_hot_saved_estimate());
         trace_mx_hot_off(mx_hot_state_str(mx_hot.rule.state), mx_hot.rounds,
@@ -283,6 +397,14 @@ static HotDeferState mx_hot_qapi_state(MxHotState s)
         return HOT_DEFER_STATE_COLD_FITS;
     case MX_HOT_OFF_NO_PROGRESS:
         return HOT_DEFER_STATE_NO_PROGRESS;
+    case MX_HOT_OFF_HOT_FITS:
+        return HOT_DEFER_STATE_HOT_FITS;
+    case MX_HOT_OFF_HOT_SLOW:
+        return HOT_DEFER_STATE_HOT_SLOW;
+    case MX_HOT_OFF_NO_THROTTLE:
+        return HOT_DEFER_STATE_NO_THROTTLE;
+    case MX_HOT_OFF_HOLD_TIMEOUT:
+        return HOT_DEFER_STATE_HOLD_TIMEOUT;
     case MX_HOT_OFF_STOPPED:
     default:
         return HOT_DEFER_STATE_STOPPED;
@@ -307,6 +429,10 @@ void mx_hot_fill_info(MigrationInfo *info)
                         qatomic_read(&mx_hot.deferred_pages) : 0;
     s->deferred_pages_total = qatomic_read(&mx_hot.deferred_total);
     s->saved_bytes = qatomic_read(&mx_hot.saved_pages) << mx_hot_page_shift();
+    s->holding = mx_hot.rule.state == MX_HOT_ON && mx_hot.rule.holding;
+    s->hold_rounds = qatomic_read(&mx_hot.hold_rounds);
+    s->hold_ms = qatomic_read(&mx_hot.hold_ms);
+    s->throttle_dirty_pages = qatomic_read(&mx_hot.throttle_pages);
     info->has_hot_defer = true;
     info->hot_defer = s;
 }
@@ -328,4 +454,11 @@ void mx_hmp_info_hot(Monitor *mon, MigrationInfo *info)
                    s->deferred_pages, s->deferred_pages_total);
     monitor_printf(mon, "hot-segment deferral saved (estimate): %" PRIu64
                    " kbytes\n", s->saved_bytes >> 10);
+    if (s->hold_rounds || s->throttle_dirty_pages) {
+        monitor_printf(mon, "hot-segment hold for the throttle: %s, %" PRIu64
+                       " rounds, %" PRIu64 " ms; held pages' writes shown to "
+                       "the throttle: %" PRIu64 " pages\n",
+                       s->holding ? "holding" : "over", s->hold_rounds,
+                       s->hold_ms, s->throttle_dirty_pages);
+    }
 }

@@ -28,6 +28,18 @@ uint64_t mx_hot_deferred_bytes(void);
  * round, or ends deferral.
  */
 void mx_hot_round(uint64_t remaining, uint64_t threshold);
+/*
+ * migration_bitmap_sync(), after the dirty log is folded in: with
+ * auto-converge, the writes to held pages the sync did not count (they were
+ * dirty already), to add to the round's dirty pages that the throttle sees.
+ */
+uint64_t mx_hot_sync_rewrites(void);
+/*
+ * ram_save_pending(), before the sync: while the hot set is held for the
+ * throttle and nothing else is left to send, wait (no lock held) so that
+ * the rounds are MX_HOT_HOLD_SYNC_MS apart instead of a busy loop.
+ */
+void mx_hot_pace(void);
 /* ram_save_complete(): everything goes now. */
 void mx_hot_stop(void);
 

@@ -91,29 +91,120 @@ void mx_hot_rule_init(MxHotRule *r, bool enabled)
     r->state = enabled ? MX_HOT_ON : MX_HOT_OFF_DISABLED;
 }
 
-MxHotState mx_hot_rule_step(MxHotRule *r, uint64_t cold, uint64_t deferred,
-                            uint64_t threshold, uint64_t ram)
+void mx_hot_rule_set_hold(MxHotRule *r, bool hold)
 {
+    r->hold = hold;
+}
+
+/* Holding for the throttle: does it go on?  (see MxHotRule.holding) */
+static MxHotState mx_hot_hold_step(MxHotRule *r, const MxHotRound *in)
+{
+    int64_t held_ms = in->now_ms - r->hold_since_ms;
+    uint64_t bw;
+
+    r->acc_written += in->hot_written;
+    r->acc_ms += in->elapsed_ms;
+    if (!in->deferred) {
+        /* nothing left held back: nothing to wait for */
+        return MX_HOT_OFF_HOT_FITS;
+    }
+    if (held_ms >= MX_HOT_HOLD_MAX_MS) {
+        return MX_HOT_OFF_HOLD_TIMEOUT;
+    }
+    if (!in->throttle_pct && held_ms >= MX_HOT_HOLD_START_MS) {
+        return MX_HOT_OFF_NO_THROTTLE;
+    }
+    bw = r->thr_max * 1000 / MAX(in->downtime_ms, 1);
+    if (r->acc_ms < MX_HOT_RATE_MS || !bw) {
+        return MX_HOT_ON;
+    }
+    r->est_rate = r->acc_written * 1000 / r->acc_ms;
+    r->est_send_ms = (in->cold + in->deferred) * 1000 / bw;
+    /* the guest cannot dirty more of the hot set than there is of it */
+    r->est_dirtied = MIN(r->acc_written * r->est_send_ms / r->acc_ms,
+                         in->deferred);
+    r->acc_written = 0;
+    r->acc_ms = 0;
+    if (r->est_dirtied <= r->thr_max) {
+        return MX_HOT_OFF_HOT_FITS;
+    }
+    if (!in->throttle_pct && r->est_rate * 100 <= bw * in->trigger_pct) {
+        return MX_HOT_OFF_HOT_SLOW;
+    }
+    return MX_HOT_ON;
+}
+
+MxHotState mx_hot_rule_round(MxHotRule *r, const MxHotRound *in)
+{
+    MxHotState st = MX_HOT_ON;
+
     if (r->state != MX_HOT_ON) {
         return r->state;
     }
-    if (cold + deferred <= ram / MX_HOT_OFF_RAM_DIV) {
+    r->thr_max = MAX(r->thr_max, in->threshold);
+    if (in->cold + in->deferred <= in->ram / MX_HOT_OFF_RAM_DIV) {
         /*
          * The seed's rule.  With a hot set larger than 1/10 of RAM it never
          * fires: the deferred part alone stays above it.  The two below do.
          */
-        r->state = MX_HOT_OFF_RAM_SHARE;
-    } else if (cold <= threshold) {
+        st = MX_HOT_OFF_RAM_SHARE;
+    } else if (r->holding) {
+        st = mx_hot_hold_step(r, in);
+    } else if (in->cold <= in->threshold) {
         /* what is not deferred could go in the downtime: nothing to gain */
-        r->state = MX_HOT_OFF_COLD_FITS;
+        st = MX_HOT_OFF_COLD_FITS;
     } else if (r->have_prev &&
-               cold > r->prev_cold - r->prev_cold / MX_HOT_PROGRESS_DIV) {
+               in->cold > r->prev_cold - r->prev_cold / MX_HOT_PROGRESS_DIV) {
         /* precopy no longer drains the cold part: stop holding hot back */
-        r->state = MX_HOT_OFF_NO_PROGRESS;
+        st = MX_HOT_OFF_NO_PROGRESS;
     }
+    if ((st == MX_HOT_OFF_COLD_FITS || st == MX_HOT_OFF_NO_PROGRESS) &&
+        r->hold && in->deferred > r->thr_max / MX_HOT_FINAL_DIV) {
+        /*
+         * auto-converge: more is held back than the final phase would
+         * keep; hold it while the throttle ramps instead of iterating it
+         */
+        r->holding = true;
+        r->hold_why = st;
+        r->hold_since_ms = in->now_ms;
+        r->acc_written = 0;
+        r->acc_ms = 0;
+        st = MX_HOT_ON;
+    }
+    if (st != MX_HOT_ON) {
+        r->holding = false;
+    }
+    r->state = st;
     r->have_prev = true;
-    r->prev_cold = cold;
-    return r->state;
+    r->prev_cold = in->cold;
+    return st;
+}
+
+MxHotState mx_hot_rule_step(MxHotRule *r, uint64_t cold, uint64_t deferred,
+                            uint64_t threshold, uint64_t ram)
+{
+    MxHotRound in = {
+        .cold = cold, .deferred = deferred, .threshold = threshold,
+        .ram = ram,
+    };
+
+    return mx_hot_rule_round(r, &in);
+}
+
+uint64_t mx_hot_rewrites(uint64_t written, uint64_t held_now,
+                         uint64_t held_before)
+{
+    uint64_t fresh = held_now > held_before ? held_now - held_before : 0;
+
+    return written > fresh ? written - fresh : 0;
+}
+
+uint64_t mx_hot_pace_ms(bool holding, int64_t now_ms, int64_t last_ms)
+{
+    if (!holding || now_ms >= last_ms + MX_HOT_HOLD_SYNC_MS) {
+        return 0;
+    }
+    return MIN(last_ms + MX_HOT_HOLD_SYNC_MS - now_ms, MX_HOT_HOLD_SYNC_MS);
 }
 
 void mx_hot_rule_stop(MxHotRule *r)
@@ -136,6 +227,14 @@ const char *mx_hot_state_str(MxHotState s)
         return "cold dirty data fits the switchover threshold";
     case MX_HOT_OFF_NO_PROGRESS:
         return "cold dirty data stopped shrinking";
+    case MX_HOT_OFF_HOT_FITS:
+        return "the throttled hot set can be sent once";
+    case MX_HOT_OFF_HOT_SLOW:
+        return "hot set written below the throttle trigger, no throttle";
+    case MX_HOT_OFF_NO_THROTTLE:
+        return "the throttle did not start";
+    case MX_HOT_OFF_HOLD_TIMEOUT:
+        return "held for the throttle too long";
     case MX_HOT_OFF_STOPPED:
     default:
         return "migration completing or over";

@@ -229,6 +229,209 @@ static void test_rule_disabled_and_stop(void)
 }
 
 /*
+ * The hold for the throttle (auto-converge): a 154 MiB hot set over a
+ * link of 120 MiB/s (threshold 36 MiB at 300 ms).  @r is holding after
+ * this; every later round is 100 ms and passes an idle link's threshold
+ * (1 MiB), so the rule must use the highest it saw.
+ */
+#define HOLD_THR    (36 * MiB_)
+#define HOLD_HOT    (154 * MiB_)
+
+static MxHotRound hold_round(uint64_t cold, uint64_t written, int64_t now,
+                             unsigned throttle)
+{
+    MxHotRound in = {
+        .cold = cold, .deferred = HOLD_HOT, .threshold = 1 * MiB_,
+        .ram = 1024 * MiB_, .hot_written = written, .elapsed_ms = 100,
+        .now_ms = now, .downtime_ms = 300, .trigger_pct = 50,
+        .throttle_pct = throttle,
+    };
+    return in;
+}
+
+static void hold_start(MxHotRule *r, bool hold)
+{
+    MxHotRound in = {
+        .cold = 400 * MiB_, .deferred = HOLD_HOT, .threshold = HOLD_THR,
+        .ram = 1024 * MiB_, .hot_written = 130 * MiB_, .elapsed_ms = 1000,
+        .now_ms = 10000, .downtime_ms = 300, .trigger_pct = 50,
+    };
+
+    mx_hot_rule_init(r, true);
+    mx_hot_rule_set_hold(r, hold);
+    g_assert_cmpint(mx_hot_rule_round(r, &in), ==, MX_HOT_ON);
+    g_assert_false(r->holding);
+    /* the cold part fits: without the hold this ends the first phase */
+    in.cold = 20 * MiB_;
+    in.now_ms += 1000;
+    g_assert_cmpint(mx_hot_rule_round(r, &in), ==,
+                    hold ? MX_HOT_ON : MX_HOT_OFF_COLD_FITS);
+    g_assert_cmpint(r->holding, ==, hold);
+}
+
+/*
+ * Negative control: the same rounds with the hold off end the first phase
+ * at cold-fits (as before the hold existed), with it on deferral holds on.
+ */
+static void test_hold_starts(void)
+{
+    MxHotRule r;
+
+    hold_start(&r, false);
+    g_assert_cmpint(r.state, ==, MX_HOT_OFF_COLD_FITS);
+    hold_start(&r, true);
+    g_assert_cmpint(r.state, ==, MX_HOT_ON);
+    g_assert_cmpint(r.hold_why, ==, MX_HOT_OFF_COLD_FITS);
+    g_assert_cmpuint(r.thr_max, ==, HOLD_THR);
+}
+
+/* no-progress becomes a hold too */
+static void test_hold_no_progress(void)
+{
+    MxHotRule r;
+    MxHotRound in = {
+        .cold = 400 * MiB_, .deferred = HOLD_HOT, .threshold = HOLD_THR,
+        .ram = 1024 * MiB_, .downtime_ms = 300, .trigger_pct = 50,
+    };
+
+    mx_hot_rule_init(&r, true);
+    mx_hot_rule_set_hold(&r, true);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    in.cold = 390 * MiB_;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_true(r.holding);
+    g_assert_cmpint(r.hold_why, ==, MX_HOT_OFF_NO_PROGRESS);
+}
+
+/*
+ * Held until the throttled hot rate lets the hot set go once: at 135 MiB/s
+ * sending 156 MiB (1.3 s) would dirty it all again; at 25 MiB/s 32.5 MiB,
+ * within the 36 MiB threshold of the busy link (not the idle link's 1 MiB).
+ */
+static void test_hold_hot_fits(void)
+{
+    MxHotRule r;
+    MxHotRound in;
+    int64_t now = 11000;
+    int i;
+
+    hold_start(&r, true);
+    /* rates need MX_HOT_RATE_MS: 200 ms decide nothing */
+    for (i = 0; i < 2; i++) {
+        in = hold_round(2 * MiB_, 13 * MiB_ + MiB_ / 2, now += 100, 20);
+        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+        g_assert_cmpuint(r.est_rate, ==, 0);
+    }
+    in = hold_round(2 * MiB_, 13 * MiB_ + MiB_ / 2, now += 100, 20);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_cmpuint(r.est_rate, ==, 135 * MiB_);
+    g_assert_cmpuint(r.est_send_ms, ==, 1300);
+    g_assert_cmpuint(r.est_dirtied, ==, HOLD_HOT);     /* capped */
+    /* throttled: 25 MiB/s */
+    for (i = 0; i < 2; i++) {
+        in = hold_round(2 * MiB_, 5 * MiB_ / 2, now += 100, 80);
+        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    }
+    in = hold_round(2 * MiB_, 5 * MiB_ / 2, now += 100, 80);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_FITS);
+    g_assert_false(r.holding);
+    g_assert_cmpuint(r.est_dirtied, ==, 32 * MiB_ + MiB_ / 2);
+    /* over stays over */
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_FITS);
+}
+
+/*
+ * No throttle and the hot set written below throttle-trigger-threshold
+ * (50% of 120 MiB/s): auto-converge would not act, iterate it.  The same
+ * rate with a throttle running holds on.
+ */
+static void test_hold_hot_slow(void)
+{
+    MxHotRule r;
+    MxHotRound in;
+    int64_t now = 11000;
+    int i;
+
+    hold_start(&r, true);
+    for (i = 0; i < 3; i++) {
+        in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 10);
+        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    }
+    g_assert_cmpuint(r.est_rate, ==, 50 * MiB_);
+    for (i = 0; i < 2; i++) {
+        in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 0);
+        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    }
+    in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 0);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_SLOW);
+}
+
+/* the throttle never starts: 5 s; it never gets there: 30 s */
+static void test_hold_timeouts(void)
+{
+    MxHotRule r;
+    MxHotRound in;
+    int64_t t0 = 11000;
+
+    hold_start(&r, true);
+    in = hold_round(2 * MiB_, 13 * MiB_, t0 + MX_HOT_HOLD_START_MS - 1, 0);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    in = hold_round(2 * MiB_, 13 * MiB_, t0 + MX_HOT_HOLD_START_MS, 0);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_NO_THROTTLE);
+
+    hold_start(&r, true);
+    in = hold_round(2 * MiB_, 13 * MiB_, t0 + MX_HOT_HOLD_MAX_MS - 1, 99);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    in = hold_round(2 * MiB_, 13 * MiB_, t0 + MX_HOT_HOLD_MAX_MS, 99);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOLD_TIMEOUT);
+}
+
+/*
+ * A hot set within what the final phase keeps (half the threshold) is not
+ * held: cold-fits as without auto-converge; the 1/10-of-RAM rule comes
+ * first, holding or not; nothing held any more ends the hold.
+ */
+static void test_hold_not_needed(void)
+{
+    MxHotRule r;
+    MxHotRound in = {
+        .cold = 20 * MiB_, .deferred = 18 * MiB_, .threshold = HOLD_THR,
+        .ram = 256 * MiB_, .downtime_ms = 300, .trigger_pct = 50,
+    };
+
+    mx_hot_rule_init(&r, true);
+    mx_hot_rule_set_hold(&r, true);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_COLD_FITS);
+    g_assert_false(r.holding);
+
+    hold_start(&r, true);
+    in = hold_round(2 * MiB_, 13 * MiB_, 11100, 20);
+    in.deferred = 90 * MiB_;        /* 92 < 102.4 MiB */
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_RAM_SHARE);
+    g_assert_false(r.holding);
+
+    hold_start(&r, true);
+    in = hold_round(200 * MiB_, 0, 11100, 20);
+    in.deferred = 0;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_FITS);
+}
+
+/* writes to held pages the sync did not count; the pacing of the hold */
+static void test_rewrites_and_pace(void)
+{
+    g_assert_cmpuint(mx_hot_rewrites(100, 60, 50), ==, 90);
+    g_assert_cmpuint(mx_hot_rewrites(100, 40, 50), ==, 100);
+    g_assert_cmpuint(mx_hot_rewrites(5, 60, 50), ==, 0);
+    g_assert_cmpuint(mx_hot_rewrites(0, 0, 0), ==, 0);
+
+    g_assert_cmpuint(mx_hot_pace_ms(false, 1030, 1000), ==, 0);
+    g_assert_cmpuint(mx_hot_pace_ms(true, 1030, 1000), ==, 70);
+    g_assert_cmpuint(mx_hot_pace_ms(true, 1100, 1000), ==, 0);
+    g_assert_cmpuint(mx_hot_pace_ms(true, 900, 1000), ==,
+                     MX_HOT_HOLD_SYNC_MS);
+}
+
+/*
  * Cost of a choice for a 1 TiB guest at the default 2 MiB segments
  * (524288 segments of 512 pages), 5% of them hot: reported, not asserted.
  */
@@ -269,6 +472,13 @@ int main(int argc, char **argv)
     g_test_add_func("/mx-hot/rule/no-progress", test_rule_no_progress);
     g_test_add_func("/mx-hot/rule/disabled-and-stop",
                     test_rule_disabled_and_stop);
+    g_test_add_func("/mx-hot/hold/starts", test_hold_starts);
+    g_test_add_func("/mx-hot/hold/no-progress", test_hold_no_progress);
+    g_test_add_func("/mx-hot/hold/hot-fits", test_hold_hot_fits);
+    g_test_add_func("/mx-hot/hold/hot-slow", test_hold_hot_slow);
+    g_test_add_func("/mx-hot/hold/timeouts", test_hold_timeouts);
+    g_test_add_func("/mx-hot/hold/not-needed", test_hold_not_needed);
+    g_test_add_func("/mx-hot/hold/rewrites-and-pace", test_rewrites_and_pace);
     g_test_add_func("/mx-hot/cost/1tib", test_cost_1tib);
     return g_test_run();
 }
