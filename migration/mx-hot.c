@@ -125,11 +125,15 @@ static MxHotState mx_hot_hold_step(MxHotRule *r, const MxHotRound *in)
                          in->deferred);
     r->acc_written = 0;
     r->acc_ms = 0;
-    if (r->est_dirtied <= r->thr_max) {
+    if (r->est_dirtied <= r->thr_max * MX_HOT_FIT_MUL) {
         return MX_HOT_OFF_HOT_FITS;
     }
     if (!in->throttle_pct && r->est_rate * 100 <= bw * in->trigger_pct) {
-        return MX_HOT_OFF_HOT_SLOW;
+        if (++r->slow >= MX_HOT_SLOW_COUNT) {
+            return MX_HOT_OFF_HOT_SLOW;
+        }
+    } else {
+        r->slow = 0;
     }
     return MX_HOT_ON;
 }
@@ -169,6 +173,7 @@ MxHotState mx_hot_rule_round(MxHotRule *r, const MxHotRound *in)
         r->hold_since_ms = in->now_ms;
         r->acc_written = 0;
         r->acc_ms = 0;
+        r->slow = 0;
         st = MX_HOT_ON;
     }
     if (st != MX_HOT_ON) {

@@ -80,12 +80,15 @@ typedef enum {
  * holds on (MxHotRule.holding) and ends only when one of these holds:
  * - hot-fits: at the hot set's write rate, measured over at least
  *   MX_HOT_RATE_MS, sending all that is dirty once (held and cold, at the
- *   link's bandwidth) lets the guest dirty no more than the switchover
- *   threshold: the hot set is sent once, and the downtime takes the rest;
- * - hot-slow: no throttle yet and the hot set is written at most at
- *   throttle-trigger-threshold % of the bandwidth: auto-converge would not
- *   act on it (stock's trigger), so precopy iterates it, as without
- *   auto-converge;
+ *   link's bandwidth) lets the guest dirty no more than MX_HOT_FIT_MUL
+ *   times the switchover threshold: the hot set is sent once, what it
+ *   leaves goes in one short round (at that rate it dirties less than the
+ *   threshold while that round is sent) and the downtime;
+ * - hot-slow: no throttle yet and the hot set written at most at
+ *   throttle-trigger-threshold % of the bandwidth, in MX_HOT_SLOW_COUNT
+ *   measurements in a row (one could be a guest starved by a busy host):
+ *   auto-converge would not act on it (stock's trigger), so precopy
+ *   iterates it, as without auto-converge;
  * - no-throttle: the throttle has not started after MX_HOT_HOLD_START_MS;
  * - hold-timeout: held for MX_HOT_HOLD_MAX_MS.
  * The link's bandwidth and the threshold are the highest seen during the
@@ -93,6 +96,8 @@ typedef enum {
  * measured bandwidth, and the threshold with it, fall).
  */
 #define MX_HOT_RATE_MS          250
+#define MX_HOT_FIT_MUL          2
+#define MX_HOT_SLOW_COUNT       4
 #define MX_HOT_HOLD_START_MS    5000
 #define MX_HOT_HOLD_MAX_MS      30000
 /* while holding, a sync at most every this many ms (nothing else to send) */
@@ -110,6 +115,7 @@ typedef struct MxHotRule {
     uint64_t thr_max;       /* highest switchover threshold seen */
     uint64_t acc_written;   /* bytes written in held segments, accumulating */
     uint64_t acc_ms;        /* over this many ms */
+    unsigned slow;          /* hot-slow measurements in a row */
     /* last estimate, for the trace */
     uint64_t est_rate;      /* hot write rate, bytes/s */
     uint64_t est_send_ms;   /* time to send all dirty data once */

@@ -305,8 +305,9 @@ static void test_hold_no_progress(void)
 
 /*
  * Held until the throttled hot rate lets the hot set go once: at 135 MiB/s
- * sending 156 MiB (1.3 s) would dirty it all again; at 25 MiB/s 32.5 MiB,
- * within the 36 MiB threshold of the busy link (not the idle link's 1 MiB).
+ * sending 156 MiB (1.3 s) would dirty it all again; at 60 MiB/s 78 MiB,
+ * more than twice the 36 MiB threshold; at 50 MiB/s 65 MiB, within twice
+ * the threshold of the busy link (not the idle link's 1 MiB).
  */
 static void test_hold_hot_fits(void)
 {
@@ -327,43 +328,73 @@ static void test_hold_hot_fits(void)
     g_assert_cmpuint(r.est_rate, ==, 135 * MiB_);
     g_assert_cmpuint(r.est_send_ms, ==, 1300);
     g_assert_cmpuint(r.est_dirtied, ==, HOLD_HOT);     /* capped */
-    /* throttled: 25 MiB/s */
-    for (i = 0; i < 2; i++) {
-        in = hold_round(2 * MiB_, 5 * MiB_ / 2, now += 100, 80);
+    /* throttled: 60 MiB/s, not yet */
+    for (i = 0; i < 3; i++) {
+        in = hold_round(2 * MiB_, 6 * MiB_, now += 100, 60);
         g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
     }
-    in = hold_round(2 * MiB_, 5 * MiB_ / 2, now += 100, 80);
+    g_assert_cmpuint(r.est_dirtied, ==, 78 * MiB_);
+    /* 50 MiB/s */
+    for (i = 0; i < 2; i++) {
+        in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 70);
+        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    }
+    in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 70);
     g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_FITS);
     g_assert_false(r.holding);
-    g_assert_cmpuint(r.est_dirtied, ==, 32 * MiB_ + MiB_ / 2);
+    g_assert_cmpuint(r.est_dirtied, ==, 65 * MiB_);
     /* over stays over */
     g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_FITS);
 }
 
 /*
- * No throttle and the hot set written below throttle-trigger-threshold
- * (50% of 120 MiB/s): auto-converge would not act, iterate it.  The same
- * rate with a throttle running holds on.
+ * No throttle and a 300 MiB hot set written below throttle-trigger-threshold
+ * (50 MiB/s, under 50% of 120 MiB/s; sending it would leave 126 MiB):
+ * auto-converge would not act, iterate it, once MX_HOT_SLOW_COUNT
+ * measurements in a row say so.  A throttle running, or one faster
+ * measurement, starts the count again.
  */
+static bool slow_measure(MxHotRule *r, int64_t *now, unsigned throttle,
+                         uint64_t per_100ms)
+{
+    MxHotRound in;
+    MxHotState st = MX_HOT_ON;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        in = hold_round(2 * MiB_, per_100ms, *now += 100, throttle);
+        in.deferred = 300 * MiB_;
+        st = mx_hot_rule_round(r, &in);
+        if (st != MX_HOT_ON) {
+            break;
+        }
+    }
+    return st == MX_HOT_OFF_HOT_SLOW;
+}
+
 static void test_hold_hot_slow(void)
 {
     MxHotRule r;
-    MxHotRound in;
     int64_t now = 11000;
     int i;
 
     hold_start(&r, true);
-    for (i = 0; i < 3; i++) {
-        in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 10);
-        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    /* throttled: never slow */
+    for (i = 0; i < MX_HOT_SLOW_COUNT + 1; i++) {
+        g_assert_false(slow_measure(&r, &now, 10, 5 * MiB_));
     }
     g_assert_cmpuint(r.est_rate, ==, 50 * MiB_);
-    for (i = 0; i < 2; i++) {
-        in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 0);
-        g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_cmpuint(r.est_dirtied, >, MX_HOT_FIT_MUL * HOLD_THR);
+    /* not throttled: slow, then one fast measurement, then slow again */
+    for (i = 0; i < MX_HOT_SLOW_COUNT - 1; i++) {
+        g_assert_false(slow_measure(&r, &now, 0, 5 * MiB_));
     }
-    in = hold_round(2 * MiB_, 5 * MiB_, now += 100, 0);
-    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_HOT_SLOW);
+    g_assert_false(slow_measure(&r, &now, 0, 13 * MiB_));
+    for (i = 0; i < MX_HOT_SLOW_COUNT - 1; i++) {
+        g_assert_false(slow_measure(&r, &now, 0, 5 * MiB_));
+    }
+    g_assert_true(slow_measure(&r, &now, 0, 5 * MiB_));
+    g_assert_cmpint(r.state, ==, MX_HOT_OFF_HOT_SLOW);
 }
 
 /* the throttle never starts: 5 s; it never gets there: 30 s */
