@@ -76,8 +76,11 @@ bench-hot-defer: all
 		--out bench/results/hot-defer || [ $$? -eq 3 ]
 	tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/hot-defer-2.json \
 		--out bench/results/hot-defer-2 || [ $$? -eq 3 ]
+	tests/mx-e2e/mx-e2e bench --scenarios bench/scenarios/hot-defer-3.json \
+		--repeats 3 --out bench/results/hot-defer-3 || [ $$? -eq 3 ]
 	bench/hot-defer/summarize.py bench/results/hot-defer
 	bench/hot-defer/summarize.py bench/results/hot-defer-2
+	bench/hot-defer/summarize.py bench/results/hot-defer-3
 
 bench-throttle: all
 	bench/throttle/bench.sh bench/results/throttle

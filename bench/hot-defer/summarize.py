@@ -31,8 +31,11 @@ def describe(sc):
     else:
         what = "uniform random"
     caps = sc.get("capabilities") or {}
-    return "%s MiB/s, %s%s" % (sc.get("ram_rate"), what,
-                               ", auto-converge" if caps.get("auto-converge") else "")
+    policy = (sc.get("parameters") or {}).get("cpu-throttle-policy")
+    ac = ""
+    if caps.get("auto-converge"):
+        ac = ", auto-converge" + (" (cpu-throttle-policy %s)" % policy if policy else "")
+    return "%s MiB/s, %s%s" % (sc.get("ram_rate"), what, ac)
 
 
 def load(dirs):
@@ -60,8 +63,15 @@ def load(dirs):
             "hot_rounds": h.get("rounds"),
             "hot_state": h.get("state"),
             "hot_pages": h.get("deferred-pages-total"),
+            # the hold for the throttle (auto-converge; part 3)
+            "hold_s": (h.get("hold-ms") or 0) / 1000.0 if h else None,
         })
     return runs
+
+
+# a load without a stock row (stock 7.2 has no cpu-throttle-policy staged): its
+# ratios against stock use the stock row of this load (legacy auto-converge, part 3)
+STOCK_OF = {"hot20acs": "hot20ac"}
 
 
 def fmt(v, f="%.1f"):
@@ -94,9 +104,11 @@ def main():
         med = {}
         for row in ("stock", "mx0", "mx30"):
             rs = runs.get("%s-%s" % (ld, row)) or []
+            if row == "stock" and not rs and ld in STOCK_OF:
+                rs = runs.get("%s-stock" % STOCK_OF[ld]) or []
             med[row] = {k: median([r[k] for r in rs]) for k in
                         ("time_s", "sent_mb", "resent_mb", "rounds", "downtime_ms",
-                         "hot_rounds", "hot_pages")}
+                         "hot_rounds", "hot_pages", "hold_s")}
             med[row]["n"] = len(rs)
             med[row]["completed"] = sum(r["completed"] for r in rs)
             med[row]["ok"] = sum(r["ok"] for r in rs)
@@ -104,7 +116,7 @@ def main():
             med[row]["states"] = ", ".join(states)
         for row in ("stock", "mx0", "mx30"):
             m = med[row]
-            if not m["n"]:
+            if not m["n"] or (row == "stock" and ld in STOCK_OF):
                 continue
 
             def ratio(base, key="resent_mb"):
@@ -115,6 +127,8 @@ def main():
                 defer = "%s rounds, %s pages held (%s)" % (fmt(m["hot_rounds"], "%.0f"),
                                                            fmt(m["hot_pages"], "%.0f"),
                                                            m["states"] or "-")
+                if m["hold_s"]:
+                    defer += ", held %s s for the throttle" % fmt(m["hold_s"])
             out.append("| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 ld, {"stock": "stock 7.2", "mx0": "qemu-mx, percent 0",
                      "mx30": "qemu-mx, percent 30"}[row], m["n"], m["completed"], m["ok"],
