@@ -146,14 +146,15 @@ MxHotState mx_hot_rule_round(MxHotRule *r, const MxHotRound *in)
         return r->state;
     }
     r->thr_max = MAX(r->thr_max, in->threshold);
-    if (in->cold + in->deferred <= in->ram / MX_HOT_OFF_RAM_DIV) {
+    if (r->holding) {
+        /* only the hold's own ends: held back alone may be below 1/10 */
+        st = mx_hot_hold_step(r, in);
+    } else if (in->cold + in->deferred <= in->ram / MX_HOT_OFF_RAM_DIV) {
         /*
          * The seed's rule.  With a hot set larger than 1/10 of RAM it never
          * fires: the deferred part alone stays above it.  The two below do.
          */
         st = MX_HOT_OFF_RAM_SHARE;
-    } else if (r->holding) {
-        st = mx_hot_hold_step(r, in);
     } else if (in->cold <= in->threshold) {
         /* what is not deferred could go in the downtime: nothing to gain */
         st = MX_HOT_OFF_COLD_FITS;
@@ -162,7 +163,8 @@ MxHotState mx_hot_rule_round(MxHotRule *r, const MxHotRound *in)
         /* precopy no longer drains the cold part: stop holding hot back */
         st = MX_HOT_OFF_NO_PROGRESS;
     }
-    if ((st == MX_HOT_OFF_COLD_FITS || st == MX_HOT_OFF_NO_PROGRESS) &&
+    if ((st == MX_HOT_OFF_RAM_SHARE || st == MX_HOT_OFF_COLD_FITS ||
+         st == MX_HOT_OFF_NO_PROGRESS) &&
         r->hold && in->deferred > r->thr_max / MX_HOT_FINAL_DIV) {
         /*
          * auto-converge: more is held back than the final phase would

@@ -76,8 +76,11 @@ typedef enum {
  * With auto-converge, the throttle can bring the hot set's write rate
  * down instead; it sees the writes to the held segments (mx-hot-state.c),
  * so it ramps while they are held.  So at the sync where the first phase
- * would end, with more held back than the final phase keeps, deferral
- * holds on (MxHotRule.holding) and ends only when one of these holds:
+ * would end (1/10 of RAM, cold-fits, no-progress), with more held back
+ * than the final phase keeps, deferral holds on (MxHotRule.holding) and
+ * ends only when one of these holds (a hot set below 1/10 of RAM but
+ * several times the threshold, re-dirtied fast, must not be released by
+ * the seed's rule either):
  * - hot-fits: at the hot set's write rate, measured over at least
  *   MX_HOT_RATE_MS, sending all that is dirty once (held and cold, at the
  *   link's bandwidth) lets the guest dirty no more than MX_HOT_FIT_MUL

@@ -419,8 +419,10 @@ static void test_hold_timeouts(void)
 
 /*
  * A hot set within what the final phase keeps (half the threshold) is not
- * held: cold-fits as without auto-converge; the 1/10-of-RAM rule comes
- * first, holding or not; nothing held any more ends the hold.
+ * held: cold-fits or 1/10 of RAM as without auto-converge.  A larger one
+ * below 1/10 of RAM is held (the seed's rule would release 90 MiB the
+ * guest re-dirties at 130 MiB/s), and once holding, 1/10 of RAM does not
+ * end the hold.  Nothing held any more ends it.
  */
 static void test_hold_not_needed(void)
 {
@@ -434,12 +436,35 @@ static void test_hold_not_needed(void)
     mx_hot_rule_set_hold(&r, true);
     g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_COLD_FITS);
     g_assert_false(r.holding);
+    mx_hot_rule_init(&r, true);
+    mx_hot_rule_set_hold(&r, true);
+    in.cold = 5 * MiB_;
+    in.deferred = 10 * MiB_;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_RAM_SHARE);
+    g_assert_false(r.holding);
 
+    /* 90 MiB held, 2 MiB cold: below 1/10 of 1 GiB, held all the same */
+    mx_hot_rule_init(&r, true);
+    mx_hot_rule_set_hold(&r, true);
+    in = hold_round(2 * MiB_, 130 * MiB_, 10000, 0);
+    in.deferred = 90 * MiB_;
+    in.threshold = HOLD_THR;
+    in.elapsed_ms = 1000;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_true(r.holding);
+    g_assert_cmpint(r.hold_why, ==, MX_HOT_OFF_RAM_SHARE);
+    /* holding: 1/10 of RAM does not end it; 3 x 13 MiB in 300 ms: not yet */
     hold_start(&r, true);
     in = hold_round(2 * MiB_, 13 * MiB_, 11100, 20);
     in.deferred = 90 * MiB_;        /* 92 < 102.4 MiB */
-    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_OFF_RAM_SHARE);
-    g_assert_false(r.holding);
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_true(r.holding);
+    in.now_ms += 100;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    in.now_ms += 100;
+    g_assert_cmpint(mx_hot_rule_round(&r, &in), ==, MX_HOT_ON);
+    g_assert_true(r.holding);
+    g_assert_cmpuint(r.est_dirtied, ==, 90 * MiB_);
 
     hold_start(&r, true);
     in = hold_round(200 * MiB_, 0, 11100, 20);
