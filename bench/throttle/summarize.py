@@ -118,7 +118,9 @@ def one(run):
         "error": run.get("error"),
         "time_s": met.get("total_time_s") if done else last.get("t"),
         "wire_mib": (met.get("wire_bytes") or 0) / MiB,
-        "rounds": met.get("iterations") if done else last.get("dirty_sync_count"),
+        # a run cancelled at its cap (migration_cap_s) recorded its rounds at the cap
+        "rounds": met.get("iterations") if done or met.get("iterations") is not None
+        else last.get("dirty_sync_count"),
         "downtime_ms": met.get("downtime_ms") if done else None,
         "below_half_s": gi.get("below_half_s"),
         "work_lost_s": gi.get("work_lost_s"),
