@@ -18,8 +18,19 @@ static bool mx_blk_load_overlaps(const MxBlkLoadRange *r, const void *drive,
            r->offset < offset + len;
 }
 
+uint64_t mx_blk_load_busy_bytes(const MxBlkLoadRange *busy, unsigned n)
+{
+    uint64_t bytes = 0;
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        bytes += busy[i].len;
+    }
+    return bytes;
+}
+
 MxBlkLoadVerdict mx_blk_load_verdict(const MxBlkLoadRange *busy, unsigned n,
-                                     uint64_t busy_bytes, unsigned depth,
+                                     unsigned depth,
                                      const void *drive, uint64_t offset,
                                      uint64_t len)
 {
@@ -33,7 +44,8 @@ MxBlkLoadVerdict mx_blk_load_verdict(const MxBlkLoadRange *busy, unsigned n,
     if (n >= MAX(depth, 1)) {
         return MX_BLK_LOAD_WAIT_DEPTH;
     }
-    if (n > 0 && busy_bytes + len > MX_BLK_LOAD_MAX_BYTES) {
+    if (n > 0 &&
+        mx_blk_load_busy_bytes(busy, n) + len > MX_BLK_LOAD_MAX_BYTES) {
         return MX_BLK_LOAD_WAIT_BYTES;
     }
     return MX_BLK_LOAD_START;

@@ -32,14 +32,17 @@ typedef enum MxBlkLoadVerdict {
 
 /*
  * May a write of @len bytes at @offset of @drive start while the @n
- * writes in @busy are in flight (@busy_bytes in all), with at most
- * @depth at once?  Overlap is checked first: a later record of the same
- * bytes must land after the earlier one, whatever the depth.
+ * writes in @busy are in flight, with at most @depth at once?  Overlap
+ * is checked first: a later record of the same bytes must land after the
+ * earlier one, whatever the depth.
  */
 MxBlkLoadVerdict mx_blk_load_verdict(const MxBlkLoadRange *busy, unsigned n,
-                                     uint64_t busy_bytes, unsigned depth,
+                                     unsigned depth,
                                      const void *drive, uint64_t offset,
                                      uint64_t len);
+
+/* the bytes of the @n writes in @busy */
+uint64_t mx_blk_load_busy_bytes(const MxBlkLoadRange *busy, unsigned n);
 
 const char *mx_blk_load_verdict_name(MxBlkLoadVerdict v);
 

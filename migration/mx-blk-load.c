@@ -38,7 +38,6 @@ static struct {
     MxBlkLoadRange busy[MX_BLK_LOAD_DEPTH_MAX];
     MxBlkLoadWrite *owner[MX_BLK_LOAD_DEPTH_MAX];
     unsigned n;
-    uint64_t busy_bytes;
     int error;                  /* the first failed write's */
     CoQueue waiters;            /* the loading coroutine, waiting for a slot */
     bool init;
@@ -82,7 +81,6 @@ static void coroutine_fn mx_blk_load_co(void *opaque)
     mx_bl.n--;
     mx_bl.busy[i] = mx_bl.busy[mx_bl.n];
     mx_bl.owner[i] = mx_bl.owner[mx_bl.n];
-    mx_bl.busy_bytes -= w->len;
     trace_mx_blk_load_done(w->offset, w->len, ret < 0 ? ret : 0, mx_bl.n);
     g_free(w->buf);
     g_free(w);
@@ -107,12 +105,12 @@ int mx_blk_load_write(BlockBackend *blk, int64_t offset, uint64_t len,
         qemu_co_queue_init(&mx_bl.waiters);
         mx_bl.init = true;
     }
-    while ((v = mx_blk_load_verdict(mx_bl.busy, mx_bl.n, mx_bl.busy_bytes,
-                                    depth, blk, offset, len)) !=
-           MX_BLK_LOAD_START) {
+    while ((v = mx_blk_load_verdict(mx_bl.busy, mx_bl.n, depth, blk, offset,
+                                    len)) != MX_BLK_LOAD_START) {
         mx_bl.waits[v]++;
         trace_mx_blk_load_wait(mx_blk_load_verdict_name(v), mx_bl.n,
-                               mx_bl.busy_bytes, offset, len);
+                               mx_blk_load_busy_bytes(mx_bl.busy, mx_bl.n),
+                               offset, len);
         qemu_co_queue_wait(&mx_bl.waiters, NULL);
     }
     if (mx_bl.error) {
@@ -123,7 +121,6 @@ int mx_blk_load_write(BlockBackend *blk, int64_t offset, uint64_t len,
     mx_bl.busy[mx_bl.n] = (MxBlkLoadRange) { blk, offset, len };
     mx_bl.owner[mx_bl.n] = w;
     mx_bl.n++;
-    mx_bl.busy_bytes += len;
     mx_bl.writes++;
     mx_bl.max_n = MAX(mx_bl.max_n, mx_bl.n);
     co = qemu_coroutine_create(mx_blk_load_co, w);

@@ -18,13 +18,7 @@ static MxBlkLoadVerdict verdict(const MxBlkLoadRange *busy, unsigned n,
                                 unsigned depth, const void *drive,
                                 uint64_t offset, uint64_t len)
 {
-    uint64_t bytes = 0;
-    unsigned i;
-
-    for (i = 0; i < n; i++) {
-        bytes += busy[i].len;
-    }
-    return mx_blk_load_verdict(busy, n, bytes, depth, drive, offset, len);
+    return mx_blk_load_verdict(busy, n, depth, drive, offset, len);
 }
 
 /* nothing in flight: any write starts, even one above the byte cap */
